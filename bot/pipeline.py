@@ -1,0 +1,226 @@
+"""The event pipeline: adapter event -> handlers -> staged writes + actions.
+
+Every adapter (Discord, Telegram, console, replay, demo, benchmark) goes through here, so the
+same rules apply everywhere. A malformed or failing event is logged with its context and
+skipped; the pipeline keeps running. Replayed events are recognised by their idempotency key
+and skipped before any handler runs, so a replay neither changes data nor re-sends replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.config import CommunitySettings, Config
+from bot.storage.batch import BatchWriter, StagedEvent
+from bot.storage.cache import StateCache
+from bot.storage.models import Activity
+from bot.storage.uow import CommandUnitOfWork, EventUnitOfWork
+from domain.actions import Action, Reply
+from domain.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    event_key,
+    platform_of,
+)
+from domain.i18n import normalise_language, t
+from handlers.ports import Context
+from handlers.registry import Registry
+
+log = logging.getLogger("hearth.pipeline")
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    processed: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    unknown_community: int = 0
+    commands: int = 0
+    actions: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(self, config: Config, registry: Registry, sessions: Any, writer: BatchWriter,
+                 cache: StateCache, services: dict[str, Any] | None = None):
+        self.config = config
+        self.registry = registry
+        self.sessions = sessions
+        self.writer = writer
+        self.cache = cache
+        self.services = services if services is not None else {}
+        self.stats = PipelineStats()
+        self._known_communities: set[str] = set()
+        self._warned_unknown: set[str] = set()
+
+    def swap_config(self, config: Config) -> None:
+        """Atomic reload: later events see the new settings, in-flight ones the old."""
+        self.config = config
+
+    def settings(self, community_id: str) -> CommunitySettings | None:
+        return self.config.community(community_id)
+
+    async def process(self, event: Event) -> list[Action]:
+        return await self.process_many([event])
+
+    async def process_many(self, events: Sequence[Event]) -> list[Action]:
+        """Process events in order; returns every action they produced."""
+        actions: list[Action] = []
+        known = await self._already_stored(events)
+        for item in events:
+            try:
+                actions.extend(await self._one(item, known))
+            except Exception:
+                self.stats.failed += 1
+                log.exception("event skipped after an error: %s", _describe(item))
+        self.stats.actions += len(actions)
+        return actions
+
+    async def _already_stored(self, events: Sequence[Event]) -> set[tuple[str, str]]:
+        """Keys of ``events`` already in the database (one query per community)."""
+        wanted: dict[str, list[str]] = {}
+        for item in events:
+            key = event_key(item) if isinstance(item, Event) else None
+            if key is not None:
+                wanted.setdefault(item.community_id, []).append(key)
+        found: set[tuple[str, str]] = set()
+        if not wanted:
+            return found
+        table = Activity.__table__
+        async with self.sessions() as session:
+            for community_id, keys in wanted.items():
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start:start + 500]
+                    rows = await session.execute(
+                        select(table.c.event_key).where(table.c.community_id == community_id,
+                                                        table.c.event_key.in_(chunk)))
+                    found.update((community_id, k) for (k,) in rows)
+        return found
+
+    async def _one(self, item: Event, known: set[tuple[str, str]]) -> list[Action]:
+        if not isinstance(item, Event):
+            raise TypeError(f"not an event: {item!r}")
+        settings = self.settings(item.community_id)
+        if settings is None:
+            self.stats.unknown_community += 1
+            if item.community_id not in self._warned_unknown:
+                self._warned_unknown.add(item.community_id)
+                log.warning("events for community %s skipped: it is not in the config "
+                            "(add a [[communities]] entry)", item.community_id)
+            return []
+        self._ensure_community(settings)
+        if item.at.tzinfo is None:
+            raise ValueError("event time must be timezone-aware (UTC)")
+        name = type(item).__name__
+        self.stats.by_type[name] = self.stats.by_type.get(name, 0) + 1
+        if isinstance(item, (CommandInvoked, ButtonPressed)):
+            return await self._command(item, settings)
+        key = event_key(item)
+        assert key is not None
+        if (item.community_id, key) in known or self.writer.is_pending(item.community_id, key):
+            self.stats.duplicates += 1
+            return []
+        staged = StagedEvent(item.community_id, key)
+        uow = EventUnitOfWork(item.community_id, item.at, staged, self.cache, self.sessions,
+                              self.writer)
+        ctx = Context(now=item.at, community_id=item.community_id, settings=settings,
+                      lang=settings.language, uow=uow, services=self.services)
+        try:
+            actions = await self.registry.dispatch(item, ctx)
+        finally:
+            await uow.close()
+        if staged.activity is None:
+            staged.activity = _minimal_activity(item, key)
+        if not staged.members:
+            uow.saw_member(item.member_id, item.at, name=getattr(item, "member_name", ""),
+                           joined=isinstance(item, MemberJoined),
+                           left=isinstance(item, MemberLeft))
+        await self.writer.add(staged)
+        self.stats.processed += 1
+        return actions
+
+    async def _command(self, item: CommandInvoked | ButtonPressed,
+                       settings: CommunitySettings) -> list[Action]:
+        self.stats.commands += 1
+        lang = normalise_language(item.locale) if item.locale else settings.language
+        await self.writer.flush()
+        key = f"c:{item.member_id}:{item.at.isoformat()}"
+        async with self.sessions() as session:
+            uow = CommandUnitOfWork(item.community_id, item.at, session, self.cache, key)
+            ctx = Context(now=item.at, community_id=item.community_id, settings=settings,
+                          lang=lang, uow=uow, services=self.services)
+            try:
+                await _ensure_member(uow, item)
+                actions = await self.registry.dispatch(item, ctx)
+                await uow.commit()
+            except Exception:
+                await uow.rollback()
+                log.exception("command failed: %s", _describe(item))
+                name = getattr(item, "name", "button")
+                return [Reply(item.community_id, item.channel_id,
+                              t("core.error", lang, name=name), ephemeral=True)]
+        return actions
+
+    def _ensure_community(self, settings: CommunitySettings) -> None:
+        if settings.id in self._known_communities:
+            return
+        self._known_communities.add(settings.id)
+        self.writer.ensure_community({
+            "id": settings.id, "platform": settings.platform, "name": settings.name,
+            "language": settings.language, "timezone": settings.timezone,
+            "created_at": datetime.now(UTC),
+        })
+
+    async def flush(self) -> None:
+        await self.writer.flush()
+
+    async def close(self) -> None:
+        await self.writer.close()
+
+
+async def _ensure_member(uow: CommandUnitOfWork, item: Event) -> None:
+    from bot.storage.direct import ensure_member
+
+    await ensure_member(uow.session, item.community_id, item.member_id,
+                        getattr(item, "member_name", ""), item.at)
+
+
+def _minimal_activity(item: Event, key: str) -> dict[str, Any]:
+    kind = {"MessagePosted": "message", "MessageEdited": "edit", "MessageDeleted": "delete",
+            "ReactionAdded": "reaction", "ReactionRemoved": "unreaction",
+            "MemberJoined": "join", "MemberLeft": "leave",
+            "VoiceSessionEnded": "voice"}.get(type(item).__name__, "other")
+    return {"community_id": item.community_id, "event_key": key, "kind": kind,
+            "member_id": item.member_id, "channel_id": getattr(item, "channel_id", None),
+            "message_id": getattr(item, "message_id", None), "at": item.at,
+            "text": None, "length": 0, "target_member_id": None, "thread_id": None,
+            "points": 0, "amount": 0.0, "deleted": False}
+
+
+def _describe(item: Any) -> str:
+    if not isinstance(item, Event):
+        return repr(item)[:200]
+    return (f"{type(item).__name__} community={item.community_id} member={item.member_id} "
+            f"key={event_key(item)}")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def timer() -> float:
+    return time.perf_counter()
+
+
+def communities_for(config: Config, platform: str) -> Iterable[CommunitySettings]:
+    return (c for c in config.communities.values() if platform_of(c.id) == platform)

@@ -1,0 +1,1 @@
+"""SQLAlchemy storage: typed tables, engine setup, repositories, unit of work, batch writer."""

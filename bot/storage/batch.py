@@ -1,0 +1,331 @@
+"""Batch writer: many events, one transaction.
+
+Why: a levelling bot that commits once per message tops out at a few hundred messages per
+second; Hearth buffers what each event wants written (activity row, ledger rows, counter
+deltas, member sightings, badge awards, audit rows) and flushes by size or time in a single
+transaction with executemany/upserts.
+
+Idempotency lives in the database, not in memory: activity rows are inserted with
+ON CONFLICT DO NOTHING … RETURNING, and only the ledger rows and counter deltas of events
+whose activity row was really new are applied. Replaying an input, or two processes seeing
+the same event, therefore never double-counts. Counters are applied as increments
+(``lifetime = lifetime + Δ``), so concurrent processes on PostgreSQL do not lose updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, case, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.storage.models import (
+    Activity,
+    AuditEntry,
+    BadgeAward,
+    Community,
+    LedgerEntry,
+    Member,
+    MemberStats,
+)
+
+log = logging.getLogger(__name__)
+
+COUNTERS = (
+    "lifetime", "balance", "messages", "replies_sent", "replies_received", "reactions_given",
+    "reactions_received", "threads_started", "voice_minutes", "helpful",
+)
+SETTABLE = ("stage", "level", "active_days", "streak", "best_streak", "last_active_day", "state")
+SETTABLE_DEFAULTS: dict[str, Any] = {
+    "stage": "newcomer", "level": 0, "active_days": 0, "streak": 0, "best_streak": 0,
+}
+
+
+@dataclass(slots=True)
+class StagedEvent:
+    """What one event wants written. Applied only if its activity row is new."""
+
+    community_id: str
+    event_key: str
+    activity: dict[str, Any] | None = None
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    stats: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    badges: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    after_flush: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def add_stats(self, member_id: str, **changes: Any) -> None:
+        """Counter increments (COUNTERS) and absolute values (SETTABLE, seen times)."""
+        row = self.stats.setdefault((self.community_id, member_id), {})
+        for key, value in changes.items():
+            if key in COUNTERS:
+                row[key] = row.get(key, 0) + value
+            else:
+                row[key] = value
+
+
+@dataclass(slots=True)
+class FlushReport:
+    events: int
+    new_events: int
+    seconds: float
+
+
+class BatchWriter:
+    """Buffers staged events and writes them in one transaction per flush."""
+
+    def __init__(self, engine: AsyncEngine, *, batch_size: int = 2000,
+                 flush_interval_ms: int = 50,
+                 on_flush: Callable[[FlushReport], None] | None = None,
+                 on_failure: Callable[[list[StagedEvent], BaseException], None] | None = None):
+        self.engine = engine
+        self.batch_size = batch_size
+        self.interval = flush_interval_ms / 1000
+        self.on_flush = on_flush
+        self.on_failure = on_failure
+        self._buffer: list[StagedEvent] = []
+        self._keys: set[tuple[str, str]] = set()
+        self._communities: dict[str, dict[str, Any]] = {}
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.Task[None] | None = None
+        self.sql = SqlBatch(engine.dialect.name)
+        self.flushed_events = 0
+        self.last_error: BaseException | None = None
+
+    # -- buffering -------------------------------------------------------------------------
+    def ensure_community(self, row: dict[str, Any]) -> None:
+        self._communities.setdefault(row["id"], row)
+
+    def is_pending(self, community_id: str, event_key: str) -> bool:
+        return (community_id, event_key) in self._keys
+
+    def pending_events(self) -> Iterable[StagedEvent]:
+        return iter(self._buffer)
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    async def add(self, staged: StagedEvent) -> None:
+        self._buffer.append(staged)
+        self._keys.add((staged.community_id, staged.event_key))
+        if len(self._buffer) >= self.batch_size:
+            await self.flush()
+        elif self._timer is None or self._timer.done():
+            self._timer = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.interval)
+        try:
+            await self.flush()
+        except Exception:  # reported through on_failure; the timer must not die noisily
+            log.exception("timed flush failed")
+
+    async def close(self) -> None:
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        await self.flush()
+
+    # -- flushing --------------------------------------------------------------------------
+    async def flush(self) -> FlushReport:
+        async with self._lock:
+            if not self._buffer and not self._communities:
+                return FlushReport(0, 0, 0.0)
+            batch, self._buffer = self._buffer, []
+            communities, self._communities = self._communities, {}
+            self._keys = set()
+            started = time.perf_counter()
+            try:
+                async with self.engine.begin() as conn:
+                    new = await self.sql.write(conn, batch, communities)
+            except BaseException as exc:
+                self.last_error = exc
+                if self.on_failure is not None:
+                    self.on_failure(batch, exc)
+                raise
+            report = FlushReport(len(batch), new, time.perf_counter() - started)
+            self.flushed_events += len(batch)
+        for staged in batch:
+            for callback in staged.after_flush:
+                try:
+                    await callback()
+                except Exception:
+                    log.exception("after-flush callback failed for %s", staged.event_key)
+        if self.on_flush is not None:
+            self.on_flush(report)
+        return report
+
+class SqlBatch:
+    """The SQL of one flush, per dialect; also used by command transactions."""
+
+    def __init__(self, dialect: str):
+        self._dialect = dialect
+
+    async def write(self, conn: AsyncConnection, batch: list[StagedEvent],
+                     communities: dict[str, dict[str, Any]]) -> int:
+        if communities:
+            await conn.execute(self._ignore(Community.__table__, ["id"]),
+                               list(communities.values()))
+        fresh = await self._insert_activity(conn, batch)
+        applied = [s for s in batch if s.activity is None or
+                   (s.community_id, s.event_key) in fresh]
+        members: dict[tuple[str, str], dict[str, Any]] = {}
+        ledger: list[dict[str, Any]] = []
+        stats: dict[tuple[str, str], dict[str, Any]] = {}
+        badges: list[dict[str, Any]] = []
+        audit: list[dict[str, Any]] = []
+        for staged in applied:
+            for row in staged.members:
+                key = (row["community_id"], row["member_id"])
+                members[key] = _merge_member(members.get(key), row)
+            ledger.extend(staged.ledger)
+            for key, delta in staged.stats.items():
+                stats[key] = _merge_stats(stats.get(key), delta)
+            badges.extend(staged.badges)
+            audit.extend(staged.audit)
+        if members:
+            await conn.execute(self._member_upsert(), list(members.values()))
+        if ledger:
+            await conn.execute(self._ignore(LedgerEntry.__table__,
+                                            ["community_id", "member_id", "source_key",
+                                             "reason"]), ledger)
+        if stats:
+            await conn.execute(self._stats_upsert(), [_stats_params(k, v)
+                                                      for k, v in stats.items()])
+        if badges:
+            await conn.execute(self._ignore(BadgeAward.__table__,
+                                            ["community_id", "member_id", "badge_id"]), badges)
+        if audit:
+            await conn.execute(AuditEntry.__table__.insert(), audit)
+        return len(applied)
+
+    async def _insert_activity(self, conn: AsyncConnection,
+                               batch: list[StagedEvent]) -> set[tuple[str, str]]:
+        rows = [s.activity for s in batch if s.activity is not None]
+        if not rows:
+            return set()
+        table = Activity.__table__
+        stmt = self._insert(table).on_conflict_do_nothing(
+            index_elements=["community_id", "event_key"]
+        ).returning(table.c.community_id, table.c.event_key)
+        result = await conn.execute(stmt, rows)
+        return {(r[0], r[1]) for r in result.all()}
+
+    def _insert(self, table: Table) -> Any:
+        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+
+    def _ignore(self, table: Table, keys: list[str]) -> Any:
+        return self._insert(table).on_conflict_do_nothing(index_elements=keys)
+
+    def _member_upsert(self) -> Any:
+        table = Member.__table__
+        stmt = self._insert(table)
+        ex = stmt.excluded
+        c = table.c
+        return stmt.on_conflict_do_update(
+            index_elements=["community_id", "member_id"],
+            set_={
+                "display_name": case((ex.display_name != "", ex.display_name),
+                                     else_=c.display_name),
+                "first_seen": _earliest(c.first_seen, ex.first_seen),
+                "last_seen": _latest(c.last_seen, ex.last_seen),
+                "joined_at": func.coalesce(c.joined_at, ex.joined_at),
+                "left_at": case((ex.left_at.is_not(None), ex.left_at), else_=c.left_at),
+            },
+        )
+
+    def _stats_upsert(self) -> Any:
+        table = MemberStats.__table__
+        values: dict[str, Any] = {
+            "community_id": bindparam("community_id"),
+            "member_id": bindparam("member_id"),
+            "first_seen": bindparam("first_seen", type_=table.c.first_seen.type),
+            "last_seen": bindparam("last_seen", type_=table.c.last_seen.type),
+            "state": bindparam("state", type_=table.c.state.type),
+            "last_active_day": bindparam("last_active_day", type_=table.c.last_active_day.type),
+        }
+        for name in COUNTERS:
+            values[name] = bindparam(name, type_=table.c[name].type)
+        for name, default in SETTABLE_DEFAULTS.items():
+            values[name] = func.coalesce(bindparam(name, type_=table.c[name].type), default)
+        stmt = self._insert(table).values(values)
+        ex = stmt.excluded
+        c = table.c
+        set_: dict[str, Any] = {name: c[name] + ex[name] for name in COUNTERS}
+        for name in SETTABLE:
+            # the insert side coalesced NULL to a default, so compare against the raw param
+            set_[name] = func.coalesce(bindparam(f"set_{name}", type_=table.c[name].type),
+                                       c[name])
+        set_["first_seen"] = _earliest(c.first_seen, ex.first_seen)
+        set_["last_seen"] = _latest(c.last_seen, ex.last_seen)
+        return stmt.on_conflict_do_update(index_elements=["community_id", "member_id"],
+                                          set_=set_)
+
+
+
+def _earliest(current: Any, new: Any) -> Any:
+    return case((current.is_(None), new), (new.is_(None), current), (new < current, new),
+                else_=current)
+
+
+def _latest(current: Any, new: Any) -> Any:
+    return case((current.is_(None), new), (new.is_(None), current), (new > current, new),
+                else_=current)
+
+
+def _merge_member(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    if old is None:
+        return {"display_name": "", "first_seen": None, "last_seen": None, "joined_at": None,
+                "left_at": None, **new}
+    merged = dict(old)
+    for key, value in new.items():
+        if value is None or value == "":
+            continue
+        if key == "first_seen" and merged.get(key) is not None:
+            merged[key] = min(merged[key], value)
+        elif key == "last_seen" and merged.get(key) is not None:
+            merged[key] = max(merged[key], value)
+        elif key == "joined_at" and merged.get(key) is not None:
+            continue
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_stats(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    if old is None:
+        return dict(new)
+    merged = dict(old)
+    for key, value in new.items():
+        if key in COUNTERS:
+            merged[key] = merged.get(key, 0) + value
+        elif key == "first_seen" and merged.get(key) is not None and value is not None:
+            merged[key] = min(merged[key], value)
+        elif key == "last_seen" and merged.get(key) is not None and value is not None:
+            merged[key] = max(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _stats_params(key: tuple[str, str], delta: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {"community_id": key[0], "member_id": key[1],
+                              "first_seen": delta.get("first_seen"),
+                              "last_seen": delta.get("last_seen")}
+    for name in COUNTERS:
+        params[name] = delta.get(name, 0)
+    for name in SETTABLE:
+        params[name] = delta.get(name)
+        params[f"set_{name}"] = delta.get(name)
+    return params
+
+
+def utc_day(at: datetime) -> str:
+    return at.date().isoformat()

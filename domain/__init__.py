@@ -1,0 +1,1 @@
+"""Pure domain model of Hearth: values and decisions, no I/O, no clock reads."""

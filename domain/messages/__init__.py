@@ -1,0 +1,1 @@
+"""Message catalogues, one module per feature (see domain.i18n)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations (async env). Every schema change is a revision in versions/."""
