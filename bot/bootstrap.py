@@ -67,10 +67,13 @@ async def build_app(config: Config, *, upgrade: bool | None = None,
     cache = StateCache(sessions, capacity=pipe_cfg.state_cache_size)
     all_services: dict[str, Any] = dict(services or {})
     flushes: list[FlushReport] = []
+    holder: list[Pipeline] = []
 
     def failed(batch: list[StagedEvent], exc: BaseException) -> None:
         # The in-memory state ran ahead of the database: forget it and reload on demand.
         cache.clear()
+        if holder:
+            holder[0].forget_recent()
         log.error("flush of %d events failed and was rolled back: %s", len(batch),
                   explain(exc, db.url))
 
@@ -78,6 +81,7 @@ async def build_app(config: Config, *, upgrade: bool | None = None,
                          flush_interval_ms=pipe_cfg.flush_interval_ms, on_failure=failed)
     configure_features(config, cache, all_services)
     pipeline = Pipeline(config, registry, sessions, writer, cache, all_services)
+    holder.append(pipeline)
     return App(config, engine, sessions, writer, cache, pipeline, all_services, flushes)
 
 

@@ -10,8 +10,10 @@ dotted key, e.g. ``config.toml:14: communities[1].growth.cooldown_seconds: must 
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -134,7 +136,7 @@ class CommunitySettings:
     entry: CommunityEntry
     sections: dict[str, Any]
 
-    @property
+    @cached_property
     def id(self) -> str:
         return self.entry.community_id
 
@@ -346,8 +348,16 @@ def parse_config(text: str, name: str = "config.toml", path: Path | None = None)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        # Python < 3.14 has no ``lineno`` attribute; the position is only in the message.
         line = getattr(exc, "lineno", None)
-        message = str(exc).split(" (at line")[0]
+        position = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        if line is None and position:
+            line = int(position.group(1))
+        message = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        if position:
+            message += f" (column {position.group(2)})"
+        elif "end of document" in str(exc):
+            message += " (at the end of the file: something is left unclosed)"
         raise ConfigError([ConfigIssue(name, line, "", f"not valid TOML: {message}")]) from None
     collector = _Collector(name, key_lines(text))
     models = section_models()
@@ -379,6 +389,7 @@ def parse_config(text: str, name: str = "config.toml", path: Path | None = None)
         entries = []
     overridable = [k for k in models if k not in PROCESS_SECTIONS]
     entry_keys = list(CommunityEntry.model_fields)
+    seen_ids: set[str] = set()
     for index, item in enumerate(entries):
         prefix: tuple[str | int, ...] = ("communities", index)
         if not isinstance(item, dict):
@@ -392,6 +403,14 @@ def parse_config(text: str, name: str = "config.toml", path: Path | None = None)
                                   "level, not per community")
                 else:
                     collector.add((*prefix, key), _suggest(key, entry_keys + overridable))
+        # Duplicates are checked on the raw values, so a duplicate of an entry that has other
+        # errors is still reported in the same run.
+        duplicate = _raw_community_id(item) in seen_ids
+        if duplicate:
+            collector.add((*prefix, "id"), f"duplicate community {_raw_community_id(item)}; "
+                          "each platform id may appear once")
+        elif _raw_community_id(item) is not None:
+            seen_ids.add(_raw_community_id(item))
         entry = collector.validate(CommunityEntry, plain, prefix)
         merged: dict[str, Any] = {}
         for key in overridable:
@@ -404,19 +423,27 @@ def parse_config(text: str, name: str = "config.toml", path: Path | None = None)
             )
             if value is not None:
                 merged[key] = value
-        if entry is None:
+        if entry is None or duplicate:
             continue
         assert isinstance(entry, CommunityEntry)
         settings = CommunitySettings(entry, merged)
-        if settings.id in communities:
-            collector.add((*prefix, "id"), f"duplicate community {settings.id}; each "
-                          "platform id may appear once")
-            continue
         communities[settings.id] = settings
 
     if collector.issues:
         raise ConfigError(sorted(collector.issues, key=lambda i: (i.line or 0, i.key)))
     return Config(path, sections, communities)
+
+
+def _raw_community_id(item: dict[str, Any]) -> str | None:
+    """``console:a`` from an unvalidated entry, or None when platform/id are unusable."""
+    from domain.events import PLATFORM_PREFIX, namespaced
+
+    platform, raw_id = item.get("platform"), item.get("id")
+    if platform not in PLATFORM_PREFIX or isinstance(raw_id, bool):
+        return None
+    if not isinstance(raw_id, (str, int)) or str(raw_id) == "":
+        return None
+    return namespaced(str(platform), raw_id)
 
 
 def _strip_paths(data: Any, paths: set[tuple[str | int, ...]], here: tuple = ()) -> Any:

@@ -37,6 +37,7 @@ from handlers.ports import Context
 from handlers.registry import Registry
 
 log = logging.getLogger("hearth.pipeline")
+RECENT_KEYS = 200_000  # event keys remembered to drop live duplicates without a query
 
 
 @dataclass(slots=True)
@@ -62,6 +63,11 @@ class Pipeline:
         self.stats = PipelineStats()
         self._known_communities: set[str] = set()
         self._warned_unknown: set[str] = set()
+        self._recent: dict[tuple[str, str], None] = {}
+
+    def forget_recent(self) -> None:
+        """After a failed flush those events are not stored: accept them again."""
+        self._recent.clear()
 
     def swap_config(self, config: Config) -> None:
         """Atomic reload: later events see the new settings, in-flight ones the old."""
@@ -71,12 +77,20 @@ class Pipeline:
         return self.config.community(community_id)
 
     async def process(self, event: Event) -> list[Action]:
-        return await self.process_many([event])
+        """One live event. Duplicates are caught by a memory of recent keys and, in the
+        end, by the database's unique key — a per-event lookup would cost more than the
+        whole rest of the pipeline."""
+        return await self.process_many([event], check_stored=False)
 
-    async def process_many(self, events: Sequence[Event]) -> list[Action]:
-        """Process events in order; returns every action they produced."""
+    async def process_many(self, events: Sequence[Event], *,
+                           check_stored: bool = True) -> list[Action]:
+        """Process events in order; returns every action they produced.
+
+        ``check_stored`` looks every key up in the database first (one query per chunk), so
+        replaying old input runs no handler twice and sends no reply twice.
+        """
         actions: list[Action] = []
-        known = await self._already_stored(events)
+        known = await self._already_stored(events) if check_stored else set()
         for item in events:
             try:
                 actions.extend(await self._one(item, known))
@@ -127,9 +141,13 @@ class Pipeline:
             return await self._command(item, settings)
         key = event_key(item)
         assert key is not None
-        if (item.community_id, key) in known or self.writer.is_pending(item.community_id, key):
+        seen_key = (item.community_id, key)
+        if seen_key in known or seen_key in self._recent:
             self.stats.duplicates += 1
             return []
+        self._recent[seen_key] = None
+        if len(self._recent) > RECENT_KEYS:
+            self._recent.pop(next(iter(self._recent)))
         staged = StagedEvent(item.community_id, key)
         uow = EventUnitOfWork(item.community_id, item.at, staged, self.cache, self.sessions,
                               self.writer)

@@ -36,10 +36,10 @@ async def track_message(event: MessagePosted, ctx: Context) -> Sequence[Action]:
         target_member_id=event.reply_to_member_id, thread_id=event.thread_id,
         deleted=blocked,
     )
-    uow.saw_member(event.member_id, event.at, name=event.member_name)
+    uow.saw_member(event.member_id, event.at, name=event.member_name,
+                   counters=None if blocked else {"messages": 1})
     if blocked:
         return []
-    uow.add_stats(event.member_id, messages=1)
     replied = event.reply_to_member_id
     if replied and replied != event.member_id:
         uow.add_stats(event.member_id, replies_sent=1)

@@ -47,6 +47,7 @@ class CommandSpec:
 class Registry:
     events: dict[type, list[tuple[int, HandlerFn]]] = field(default_factory=dict)
     commands: dict[str, CommandSpec] = field(default_factory=dict)
+    _resolved: dict[type, list[HandlerFn]] = field(default_factory=dict)
 
     def on(self, event_type: type[Event], *, order: int = 50) -> Callable[[HandlerFn], HandlerFn]:
         def register(fn: HandlerFn) -> HandlerFn:
@@ -54,6 +55,7 @@ class Registry:
             if all(existing is not fn for _, existing in chain):
                 chain.append((order, fn))
                 chain.sort(key=lambda pair: pair[0])
+                self._resolved.clear()
             return fn
 
         return register
@@ -74,7 +76,11 @@ class Registry:
         return register
 
     def handlers_for(self, event: Event) -> list[HandlerFn]:
-        return [fn for _, fn in self.events.get(type(event), [])]
+        kind = type(event)
+        cached = self._resolved.get(kind)
+        if cached is None:
+            cached = self._resolved[kind] = [fn for _, fn in self.events.get(kind, [])]
+        return cached
 
     async def dispatch(self, event: Event, ctx: Context) -> list[Action]:
         """Run every handler for ``event`` in order and collect their actions."""

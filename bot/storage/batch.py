@@ -26,6 +26,7 @@ from sqlalchemy import Table, bindparam, case, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage import sqlite_fast
 from bot.storage.models import (
     Activity,
     AuditEntry,
@@ -38,14 +39,11 @@ from bot.storage.models import (
 
 log = logging.getLogger(__name__)
 
-COUNTERS = (
-    "lifetime", "balance", "messages", "replies_sent", "replies_received", "reactions_given",
-    "reactions_received", "threads_started", "voice_minutes", "helpful",
-)
-SETTABLE = ("stage", "level", "active_days", "streak", "best_streak", "last_active_day", "state")
-SETTABLE_DEFAULTS: dict[str, Any] = {
-    "stage": "newcomer", "level": 0, "active_days": 0, "streak": 0, "best_streak": 0,
-}
+
+class _Conflict(Exception):
+    """Some events of a batch were already stored: the fast path must not apply them."""
+
+from bot.storage.batch_columns import COUNTERS, SETTABLE, SETTABLE_DEFAULTS  # noqa: E402
 
 
 @dataclass(slots=True)
@@ -96,6 +94,7 @@ class BatchWriter:
         self._communities: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task[None] | None = None
+        self._inflight: asyncio.Task[FlushReport] | None = None
         self.sql = SqlBatch(engine.dialect.name)
         self.flushed_events = 0
         self.last_error: BaseException | None = None
@@ -117,9 +116,27 @@ class BatchWriter:
         self._buffer.append(staged)
         self._keys.add((staged.community_id, staged.event_key))
         if len(self._buffer) >= self.batch_size:
-            await self.flush()
+            await self._flush_in_background()
         elif self._timer is None or self._timer.done():
             self._timer = asyncio.create_task(self._flush_later())
+
+    async def _flush_in_background(self) -> None:
+        """Start a flush and keep accepting events while the database works.
+
+        At most one flush is in flight: if the previous one is still running we wait for it
+        (back-pressure), so memory stays bounded at about two batches.
+        """
+        await self._wait_inflight()
+        self._inflight = asyncio.create_task(self.flush())
+
+    async def _wait_inflight(self) -> None:
+        task, self._inflight = self._inflight, None
+        if task is None:
+            return
+        try:
+            await task
+        except Exception:  # already reported through on_failure / the log
+            log.debug("background flush failed", exc_info=True)
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.interval)
@@ -131,6 +148,7 @@ class BatchWriter:
     async def close(self) -> None:
         if self._timer is not None and not self._timer.done():
             self._timer.cancel()
+        await self._wait_inflight()
         await self.flush()
 
     # -- flushing --------------------------------------------------------------------------
@@ -143,8 +161,13 @@ class BatchWriter:
             self._keys = set()
             started = time.perf_counter()
             try:
-                async with self.engine.begin() as conn:
-                    new = await self.sql.write(conn, batch, communities)
+                try:
+                    async with self.engine.begin() as conn:
+                        new = await self.sql.write(conn, batch, communities)
+                except _Conflict:
+                    # Another writer stored some of these events meanwhile: redo exactly.
+                    async with self.engine.begin() as conn:
+                        new = await self.sql.write(conn, batch, communities, exact=True)
             except BaseException as exc:
                 self.last_error = exc
                 if self.on_failure is not None:
@@ -169,13 +192,18 @@ class SqlBatch:
         self._dialect = dialect
 
     async def write(self, conn: AsyncConnection, batch: list[StagedEvent],
-                     communities: dict[str, dict[str, Any]]) -> int:
+                    communities: dict[str, dict[str, Any]], *, exact: bool = False) -> int:
         if communities:
             await conn.execute(self._ignore(Community.__table__, ["id"]),
                                list(communities.values()))
-        fresh = await self._insert_activity(conn, batch)
-        applied = [s for s in batch if s.activity is None or
-                   (s.community_id, s.event_key) in fresh]
+        fast = self._dialect == "sqlite" and not exact
+        if fast:
+            await self._sqlite_activity(conn, batch)
+            applied = batch
+        else:
+            fresh = await self._insert_activity(conn, batch)
+            applied = [s for s in batch if s.activity is None or
+                       (s.community_id, s.event_key) in fresh]
         members: dict[tuple[str, str], dict[str, Any]] = {}
         ledger: list[dict[str, Any]] = []
         stats: dict[tuple[str, str], dict[str, Any]] = {}
@@ -190,21 +218,29 @@ class SqlBatch:
                 stats[key] = _merge_stats(stats.get(key), delta)
             badges.extend(staged.badges)
             audit.extend(staged.audit)
-        if members:
-            await conn.execute(self._member_upsert(), list(members.values()))
-        if ledger:
-            await conn.execute(self._ignore(LedgerEntry.__table__,
-                                            ["community_id", "member_id", "source_key",
-                                             "reason"]), ledger)
-        if stats:
-            await conn.execute(self._stats_upsert(), [_stats_params(k, v)
-                                                      for k, v in stats.items()])
+        if fast:
+            await sqlite_fast.write_rows(conn, members, ledger, stats)
+        else:
+            if members:
+                await conn.execute(self._member_upsert(), list(members.values()))
+            if ledger:
+                await conn.execute(self._ignore(LedgerEntry.__table__,
+                                                ["community_id", "member_id", "source_key",
+                                                 "reason"]), ledger)
+            if stats:
+                await conn.execute(self._stats_upsert(), [_stats_params(k, v)
+                                                          for k, v in stats.items()])
         if badges:
             await conn.execute(self._ignore(BadgeAward.__table__,
                                             ["community_id", "member_id", "badge_id"]), badges)
         if audit:
             await conn.execute(AuditEntry.__table__.insert(), audit)
         return len(applied)
+
+    async def _sqlite_activity(self, conn: AsyncConnection, batch: list[StagedEvent]) -> None:
+        rows = [s.activity for s in batch if s.activity is not None]
+        if rows and await sqlite_fast.insert_activity(conn, rows) != len(rows):
+            raise _Conflict()
 
     async def _insert_activity(self, conn: AsyncConnection,
                                batch: list[StagedEvent]) -> set[tuple[str, str]]:

@@ -62,14 +62,18 @@ class _Staging:
         self.staged.add_stats(member_id, **changes)
 
     def saw_member(self, member_id: str, at: datetime, *, name: str = "",
-                   joined: bool = False, left: bool = False) -> None:
+                   joined: bool = False, left: bool = False,
+                   counters: dict[str, Any] | None = None) -> None:
+        """Record a sighting (first/last seen, name) plus optional counter increments."""
         self.staged.members.append({
             "community_id": self.community_id, "member_id": member_id, "display_name": name,
             "first_seen": None if left else at, "last_seen": None if left else at,
             "joined_at": at if joined else None, "left_at": at if left else None,
         })
         if not left:
-            self.staged.add_stats(member_id, first_seen=at, last_seen=at)
+            self.staged.add_stats(member_id, first_seen=at, last_seen=at, **(counters or {}))
+        elif counters:
+            self.staged.add_stats(member_id, **counters)
 
     def award_badge(self, member_id: str, badge_id: str, at: datetime | None = None) -> None:
         self.staged.badges.append({"community_id": self.community_id, "member_id": member_id,
