@@ -88,10 +88,13 @@ def run_async(coro):
     """Run a coroutine, turning known operational errors into clear exits."""
     import asyncio
 
+    from bot.runner import StartupError
     from bot.storage.engine import DatabaseError
 
     try:
         return asyncio.run(coro)
+    except StartupError as exc:
+        fail(str(exc), 2)
     except DatabaseError as exc:
         fail(str(exc), 1)
     except KeyboardInterrupt:

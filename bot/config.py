@@ -121,7 +121,13 @@ def section_models() -> dict[str, type[BaseModel]]:
 
 
 def _feature_sections() -> dict[str, type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {}
+    from bot.platform.config import DiscordSettings, PermissionSettings, TelegramSettings
+
+    found: dict[str, type[BaseModel]] = {
+        "discord": DiscordSettings,
+        "telegram": TelegramSettings,
+        "permissions": PermissionSettings,
+    }
     return found
 
 

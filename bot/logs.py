@@ -49,3 +49,5 @@ def configure(level: str = "INFO", json_format: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for noisy in ("alembic", "aiosqlite", "httpx"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,1 @@
+"""Fake Discord (REST + gateway) and Telegram Bot API servers built on aiohttp."""
