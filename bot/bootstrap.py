@@ -86,7 +86,24 @@ async def build_app(config: Config, *, upgrade: bool | None = None,
 
 
 def configure_features(config: Config, cache: StateCache, services: dict[str, Any]) -> None:
-    """Per-feature wiring (codecs, scorers, filters). Features add themselves here."""
+    """Per-feature wiring (codecs, scorers, filters).
+
+    Each feature package may expose ``bot.<feature>.wiring.configure(config, cache,
+    services)``; they are called in a fixed order so later features can use earlier ones.
+    """
+    import importlib
+
+    for feature in FEATURES:
+        try:
+            module = importlib.import_module(f"bot.{feature}.wiring")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bot.{feature}.wiring" and exc.name != f"bot.{feature}":
+                raise
+            continue
+        module.configure(config, cache, services)
+
+
+FEATURES = ("growth", "safety", "scoring", "scheduler", "lifecycle", "insights", "ops")
 
 
 async def check_connection(engine: AsyncEngine, url: str) -> None:

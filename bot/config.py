@@ -121,9 +121,11 @@ def section_models() -> dict[str, type[BaseModel]]:
 
 
 def _feature_sections() -> dict[str, type[BaseModel]]:
+    from bot.growth_config import GrowthSettings
     from bot.platform.config import DiscordSettings, PermissionSettings, TelegramSettings
 
     found: dict[str, type[BaseModel]] = {
+        "growth": GrowthSettings,
         "discord": DiscordSettings,
         "telegram": TelegramSettings,
         "permissions": PermissionSettings,

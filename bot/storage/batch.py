@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, func
+from sqlalchemy import JSON, Table, bindparam, case, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -141,7 +141,9 @@ class BatchWriter:
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.interval)
         try:
-            await self.flush()
+            # Shielded: close() cancels this timer, and a cancel in the middle of a flush
+            # would roll back and drop the batch being written.
+            await asyncio.shield(self.flush())
         except Exception:  # reported through on_failure; the timer must not die noisily
             log.exception("timed flush failed")
 
@@ -170,6 +172,10 @@ class BatchWriter:
                         new = await self.sql.write(conn, batch, communities, exact=True)
             except BaseException as exc:
                 self.last_error = exc
+                # The community rows were not written either; keep them for the next flush,
+                # otherwise every later member row fails its foreign key.
+                for key, row in communities.items():
+                    self._communities.setdefault(key, row)
                 if self.on_failure is not None:
                     self.on_failure(batch, exc)
                 raise
@@ -284,7 +290,9 @@ class SqlBatch:
             "member_id": bindparam("member_id"),
             "first_seen": bindparam("first_seen", type_=table.c.first_seen.type),
             "last_seen": bindparam("last_seen", type_=table.c.last_seen.type),
-            "state": bindparam("state", type_=table.c.state.type),
+            # none_as_null: a missing state must be SQL NULL, not JSON 'null', or the
+            # COALESCE below would overwrite the stored state on PostgreSQL.
+            "state": bindparam("state", type_=JSON(none_as_null=True)),
             "last_active_day": bindparam("last_active_day", type_=table.c.last_active_day.type),
         }
         for name in COUNTERS:
@@ -297,7 +305,8 @@ class SqlBatch:
         set_: dict[str, Any] = {name: c[name] + ex[name] for name in COUNTERS}
         for name in SETTABLE:
             # the insert side coalesced NULL to a default, so compare against the raw param
-            set_[name] = func.coalesce(bindparam(f"set_{name}", type_=table.c[name].type),
+            kind = JSON(none_as_null=True) if name == "state" else table.c[name].type
+            set_[name] = func.coalesce(bindparam(f"set_{name}", type_=kind),
                                        c[name])
         set_["first_seen"] = _earliest(c.first_seen, ex.first_seen)
         set_["last_seen"] = _latest(c.last_seen, ex.last_seen)

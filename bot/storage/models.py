@@ -232,3 +232,19 @@ class ScheduledItem(Base):
     claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+def _load_feature_models() -> None:
+    """Feature tables live in ``bot/storage/models_<feature>.py``; import them all so the
+    metadata (and therefore Alembic and the drift test) sees every table."""
+    import importlib
+    import pkgutil
+
+    import bot.storage as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("models_"):
+            importlib.import_module(f"bot.storage.{info.name}")
+
+
+_load_feature_models()

@@ -138,6 +138,13 @@ class CommandUnitOfWork(_Staging):
         self.touched: set[str] = set()
 
     def __getattr__(self, name: str) -> Any:
+        from bot.storage.repos import feature_repositories
+
+        cls = feature_repositories().get(name)
+        if cls is not None:
+            repo = cls(self.session, self.community_id)
+            setattr(self, name, repo)
+            return repo
         return getattr(self.repos, name)
 
     async def state(self, member_id: str) -> Any:
