@@ -144,8 +144,8 @@ def _db_action(config_path: Path | None, action: str, revision: str) -> None:
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = None,
-               revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply migrations up to REVISION (default head)."""
+               revision: Annotated[str, typer.Argument()] = "heads") -> None:
+    """Apply migrations up to REVISION (default: every head)."""
     _db_action(config, "upgrade", revision)
 
 

@@ -122,10 +122,12 @@ def section_models() -> dict[str, type[BaseModel]]:
 
 def _feature_sections() -> dict[str, type[BaseModel]]:
     from bot.growth_config import GrowthSettings
+    from bot.safety.config import SafetySettings
     from bot.platform.config import DiscordSettings, PermissionSettings, TelegramSettings
 
     found: dict[str, type[BaseModel]] = {
         "growth": GrowthSettings,
+        "safety": SafetySettings,
         "discord": DiscordSettings,
         "telegram": TelegramSettings,
         "permissions": PermissionSettings,

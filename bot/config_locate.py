@@ -19,6 +19,44 @@ def _split_key(raw: str) -> list[str]:
     return [a or b or c for a, b, c in parts]
 
 
+def _scan(rest: str, depth: int) -> tuple[int, str | None]:
+    """Bracket depth after ``rest`` and the open multi-line string quote, if any.
+
+    Brackets inside strings and comments do not count (``pattern = "[a-z"`` or
+    ``# see [docs`` must not make the scanner skip the following keys).
+    """
+    i = 0
+    while i < len(rest):
+        char = rest[i]
+        if rest.startswith(('"""', "'''"), i):
+            quote = rest[i:i + 3]
+            end = rest.find(quote, i + 3)
+            if end < 0:
+                return depth, quote
+            i = end + 3
+            while i < len(rest) and rest[i] == quote[0]:  # up to two quotes may close it
+                i += 1
+            continue
+        if char == '"':
+            i += 1
+            while i < len(rest) and rest[i] != '"':
+                i += 2 if rest[i] == "\\" else 1
+            i += 1
+            continue
+        if char == "'":
+            end = rest.find("'", i + 1)
+            i = len(rest) if end < 0 else end + 1
+            continue
+        if char == "#":
+            break
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        i += 1
+    return max(depth, 0), None
+
+
 def key_lines(text: str) -> dict[tuple[str | int, ...], int]:
     """Map every key path (``("communities", 0, "growth", "cooldown_seconds")``) to its line."""
     lines: dict[tuple[str | int, ...], int] = {}
@@ -29,12 +67,15 @@ def key_lines(text: str) -> dict[tuple[str | int, ...], int]:
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if in_multiline:
-            if in_multiline in stripped:
-                in_multiline = None
+            end = line.find(in_multiline)
+            if end < 0:
+                continue
+            rest = line[end + 3:].lstrip(in_multiline[0])
+            in_multiline = None
+            depth, in_multiline = _scan(rest, depth)
             continue
         if depth > 0:
-            depth += stripped.count("[") + stripped.count("{")
-            depth -= stripped.count("]") + stripped.count("}")
+            depth, in_multiline = _scan(line, depth)
             continue
         if not stripped or stripped.startswith("#"):
             continue
@@ -59,12 +100,7 @@ def key_lines(text: str) -> dict[tuple[str | int, ...], int]:
         if match:
             full = (*table, *_split_key(match.group(1)))
             lines.setdefault(full, number)
-            rest = line[match.end():]
-            for quote in ('"""', "'''"):
-                if rest.count(quote) == 1:
-                    in_multiline = quote
-            depth = rest.count("[") + rest.count("{") - rest.count("]") - rest.count("}")
-            depth = max(depth, 0)
+            depth, in_multiline = _scan(line[match.end():], 0)
     return lines
 
 

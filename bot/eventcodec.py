@@ -127,12 +127,12 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     out: dict[str, Any] = {"type": EVENT_NAMES[type(event)]}
     for f in dataclasses.fields(event):
         value = getattr(event, f.name)
+        if value is None or (f.default is not dataclasses.MISSING and value == f.default):
+            continue  # compared before conversion: () must match its default, [] would not
         if f.name == "at":
             value = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
         elif isinstance(value, (frozenset, tuple)):
             value = sorted(value) if isinstance(value, frozenset) else list(value)
-        if value is None or (f.default is not dataclasses.MISSING and value == f.default):
-            continue
         out[f.name] = value
     return out
 

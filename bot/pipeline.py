@@ -189,6 +189,36 @@ class Pipeline:
                               t("core.error", lang, name=name), ephemeral=True)]
         return actions
 
+    async def run_timer(self, kind: str, payload: dict[str, Any], *, community_id: str | None,
+                        now: datetime, item: dict[str, Any] | None = None) -> list[Action]:
+        """Run the registered handler of a due scheduled item in its own transaction.
+
+        Raises when the handler fails so the scheduler can retry with back-off; an unknown
+        kind or community raises a clear error (the item ends up failed, not lost).
+        """
+        fn = self.registry.timers.get(kind)
+        if fn is None:
+            raise LookupError(f"no handler registered for scheduled items of kind {kind!r}")
+        settings = self.settings(community_id) if community_id else None
+        if community_id and settings is None:
+            raise LookupError(f"community {community_id} is no longer in the config")
+        await self.writer.flush()
+        meta = dict(item or {})
+        key = f"t:{kind}:{meta.get('idempotency_key') or meta.get('id') or now.isoformat()}"
+        async with self.sessions() as session:
+            uow = CommandUnitOfWork(community_id or "", now, session, self.cache, key)
+            lang = settings.language if settings else "en"
+            ctx = Context(now=now, community_id=community_id or "", settings=settings, lang=lang,
+                          uow=uow, services=self.services, flags={"item": meta})
+            try:
+                actions = list(await fn(payload, ctx))
+                await uow.commit()
+            except BaseException:
+                await uow.rollback()
+                raise
+        self.stats.actions += len(actions)
+        return actions
+
     def _ensure_community(self, settings: CommunitySettings) -> None:
         if settings.id in self._known_communities:
             return

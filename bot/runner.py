@@ -6,6 +6,7 @@ and SIGINT stop intake, flush the batch writer and close both clients cleanly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ from bot.config import Config
 from bot.storage.engine import DatabaseError
 
 log = logging.getLogger("hearth.run")
+SHUTDOWN_WAIT_SECONDS = 10.0  # longest wait for in-flight events before the final flush
 
 
 class StartupError(DatabaseError):
@@ -22,16 +24,20 @@ class StartupError(DatabaseError):
 
 
 def platform_tokens(config: Config) -> tuple[str | None, str | None]:
-    """Validated tokens of the enabled platforms (checked before touching the database)."""
+    """Validated tokens of the enabled platforms (checked before touching the database).
+
+    A platform switched off in config is not started, so its variable is not read at all: a
+    stale value left in an environment file must not stop the other platform.
+    """
     from bot.platform.tokens import TokenError, optional_token_from_env
 
     try:
-        dc_token = optional_token_from_env("HEARTH_DISCORD_TOKEN")
-        tg_token = optional_token_from_env("HEARTH_TELEGRAM_TOKEN")
+        dc_token = (optional_token_from_env("HEARTH_DISCORD_TOKEN")
+                    if config.discord.enabled else None)
+        tg_token = (optional_token_from_env("HEARTH_TELEGRAM_TOKEN")
+                    if config.telegram.enabled else None)
     except TokenError as exc:
         raise StartupError(str(exc)) from None
-    dc_token = dc_token if config.discord.enabled else None
-    tg_token = tg_token if config.telegram.enabled else None
     if not dc_token and not tg_token:
         raise StartupError(
             "no platform to run: set HEARTH_DISCORD_TOKEN and/or HEARTH_TELEGRAM_TOKEN in the "
@@ -40,8 +46,11 @@ def platform_tokens(config: Config) -> tuple[str | None, str | None]:
 
 
 def build_adapters(config: Config, app: Any, dc_token: str | None,
-                   tg_token: str | None) -> list[Any]:
-    """Adapters for every platform with a token in the environment and enabled in config."""
+                   tg_token: str | None, dispatch: Any = None) -> list[Any]:
+    """Adapters for every platform with a token in the environment and enabled in config.
+
+    ``dispatch`` defaults to the pipeline; ``run_bot`` passes an :class:`InFlight` wrapper.
+    """
     from bot.platform.runtime import RoleResolver
     from handlers.registry import registry
 
@@ -54,47 +63,130 @@ def build_adapters(config: Config, app: Any, dc_token: str | None,
         return community.language if community else "en"
 
     resolver = RoleResolver(permissions)
+    dispatch = dispatch or app.pipeline.process
     specs = list(registry.commands.values())
     adapters: list[Any] = []
     if dc_token:
         from bot.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter(token=dc_token, settings=config.discord,
-                                       dispatch=app.pipeline.process, resolver=resolver,
+                                       dispatch=dispatch, resolver=resolver,
                                        commands=specs, lang_for=lang_for))
     if tg_token:
         from bot.telegram.adapter import TelegramAdapter
 
         adapters.append(TelegramAdapter(token=tg_token, settings=config.telegram,
-                                        dispatch=app.pipeline.process, resolver=resolver,
+                                        dispatch=dispatch, resolver=resolver,
                                         commands=specs, lang_for=lang_for))
     return adapters
 
 
+class PlatformStopped(DatabaseError):
+    """A platform connection ended with an error after start-up (logged with its traceback;
+    the CLI prints this one line and exits 1 so a supervisor restarts the process)."""
+
+
+class InFlight:
+    """Counts dispatches still running, so shutdown can wait for them before the final flush.
+
+    discord.py runs every gateway event in its own task; an event that arrived just before
+    SIGTERM may still be inside the pipeline when the adapters have stopped. Flushing before
+    it finishes would lose it although the gateway already counted it as delivered.
+    """
+
+    def __init__(self, dispatch: Any) -> None:
+        self._dispatch = dispatch
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    async def __call__(self, event: Any) -> Any:
+        self._running += 1
+        self._idle.clear()
+        try:
+            return await self._dispatch(event)
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float = SHUTDOWN_WAIT_SECONDS) -> None:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("shutdown: %d event(s) still in the pipeline after %.0f s; flushing "
+                        "what is done", self._running, timeout)
+
+
 async def run_bot(config: Config) -> None:
+    """Run until SIGTERM/SIGINT: build the app, start the platforms, flush on the way out.
+
+    Signals are caught from the very start, so a stop requested while migrations run lets
+    them finish and then exits cleanly (status 0) instead of dying half-way.
+    """
     from bot.bootstrap import build_app
     from bot.platform.runtime import ActionRouter, PlatformStartError, run_platforms
 
     dc_token, tg_token = platform_tokens(config)
-    app = await build_app(config)
+    stop = asyncio.Event()
+    remove_signals = _install_stop_signals(stop)
     try:
-        adapters = build_adapters(config, app, dc_token, tg_token)
-    except BaseException:
-        await app.close()
-        raise
-    app.services["actions"] = ActionRouter([a.executor for a in adapters])
-    background = await start_background(app)
-    reload_handler = _install_reload(config, app)
-    try:
-        await run_platforms(adapters, on_shutdown=[app.pipeline.flush])
-    except PlatformStartError as exc:
-        raise StartupError(str(exc)) from None
+        app = await build_app(config)
+        try:
+            inflight = InFlight(app.pipeline.process)
+            adapters = build_adapters(config, app, dc_token, tg_token, inflight)
+            app.services["actions"] = ActionRouter([a.executor for a in adapters])
+            background = await start_background(app)
+            reload_handler = _install_reload(config, app)
+            try:
+                if stop.is_set():
+                    log.warning("stop requested during start-up; exiting before connecting")
+                    return
+                await run_platforms(adapters, stop=stop, handle_signals=False,
+                                    on_shutdown=[inflight.wait_idle, app.pipeline.flush])
+            except PlatformStartError as exc:
+                raise StartupError(str(exc)) from None
+            except Exception as exc:
+                log.error("a platform connection failed", exc_info=exc)
+                raise PlatformStopped(f"stopped after a platform error: {_one_line(exc)} "
+                                      "(details in the log above)") from None
+            finally:
+                for stop_background in background:
+                    await stop_background()
+                if reload_handler:
+                    reload_handler()
+        finally:
+            await app.close()
     finally:
-        for stop in background:
-            await stop()
-        if reload_handler:
-            reload_handler()
-        await app.close()
+        remove_signals()
+    log.info("stopped cleanly")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _install_stop_signals(stop: asyncio.Event) -> Any:
+    """SIGTERM and SIGINT set ``stop``; returns a function removing the handlers again."""
+    loop = asyncio.get_running_loop()
+    installed: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            continue
+        installed.append(sig)
+
+    def remove() -> None:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+    return remove
 
 
 async def start_background(app: Any) -> list[Any]:
@@ -108,8 +200,6 @@ async def start_background(app: Any) -> list[Any]:
 
 def _install_reload(config: Config, app: Any) -> Any:
     """SIGHUP re-reads the config file; an invalid file leaves the running config untouched."""
-    import asyncio
-
     from bot.config import ConfigError, load_config
 
     if config.path is None or not hasattr(signal, "SIGHUP"):

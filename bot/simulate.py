@@ -88,6 +88,12 @@ class Persona:
     return_day: int | None = None
     team: str | None = None
     recent_texts: list[str] = field(default_factory=list)
+    joined_at: datetime | None = None  # set when the join event is generated
+    left: bool = False  # a MemberLeft was generated (a return then re-joins)
+
+    def present(self, at: datetime) -> bool:
+        """In the community at ``at``: joined before it and not gone."""
+        return self.joined_at is not None and self.joined_at < at and not self.left
 
 
 PERSONA_MIX = (("newcomer", 0.33, 0.6, 0.25), ("regular", 0.35, 5.0, 0.65),
@@ -138,7 +144,8 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
     rng = random.Random(seed)
     people = _people(rng, members, days, community)
     message_no = 0
-    recent: dict[str, list[tuple[str, str, bool]]] = {c: [] for c in CHANNELS}
+    recent: dict[str, list[tuple[str, str, bool, datetime]]] = {c: [] for c in CHANNELS}
+    carry: list[Event] = []  # events that fall after midnight (late reactions, replies)
     distress_days = {rng.randrange(days // 2, days): DISTRESS[i] for i in range(len(DISTRESS))}
     heated_day = days * 2 // 3
     for day in range(days):
@@ -146,8 +153,12 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
         todays: list[Event] = []
         for p in people:
             if day == p.join_day:
-                todays.append(MemberJoined(community, p.member_id,
-                                           day_start + timedelta(hours=rng.uniform(0, 23)),
+                p.joined_at = day_start + timedelta(hours=rng.uniform(0, 23))
+                todays.append(MemberJoined(community, p.member_id, p.joined_at,
+                                           member_name=p.name))
+            if day == p.return_day and p.left:
+                p.joined_at, p.left = day_start + timedelta(hours=8), False
+                todays.append(MemberJoined(community, p.member_id, p.joined_at,
                                            member_name=p.name))
             if day < p.join_day:
                 continue
@@ -165,15 +176,21 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
                 at = day_start + timedelta(
                     hours=max(0.0, min(23.99, rng.gauss(hour_bias, 3.5))),
                     seconds=rng.uniform(0, 59))
+                assert p.joined_at is not None
+                if at <= p.joined_at:  # nobody speaks before joining
+                    at = p.joined_at + timedelta(minutes=1 + message_no % 45)
                 message_no += 1
                 lang = rng.choice(["en", "zh"]) if p.lang == "both" else p.lang
                 channel = rng.choices(CHANNELS, weights=[5, 3, 1, 2, 1])[0]
                 text = _text(rng, p, lang) if p.kind != "spammer" else rng.choice(SPAM)
-                reply_to: tuple[str, str, bool] | None = None
+                reply_to: tuple[str, str, bool, datetime] | None = None
                 if recent[channel] and rng.random() < (0.55 if p.kind == "expert" else 0.28):
                     reply_to = rng.choice(recent[channel][-20:])
                     if reply_to[1] == p.member_id:
                         reply_to = None
+                if reply_to is not None and at <= reply_to[3]:
+                    # a reply comes after the message it answers (response times stay real)
+                    at = reply_to[3] + timedelta(seconds=30 + message_no % 600)
                 mid = f"{message_no}"
                 todays.append(MessagePosted(
                     community, p.member_id, at, channel_id=channel, message_id=mid, text=text,
@@ -183,39 +200,57 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
                     starts_thread=rng.random() < 0.02,
                 ))
                 p.recent_texts = [*p.recent_texts, text][-3:]
-                recent[channel].append((mid, p.member_id, p.kind in ("expert", "leader")))
+                recent[channel].append((mid, p.member_id, p.kind in ("expert", "leader"), at))
                 if len(recent[channel]) > 60:
                     recent[channel] = recent[channel][-40:]
                 reactions = rng.random() * (2.5 if p.kind in ("expert", "leader") else 1.0)
+                reacted: set[tuple[str, str]] = set()
                 for _ in range(int(reactions * 2) if p.kind not in ("spammer", "farmer") else 0):
                     fan = people[rng.randrange(len(people))]
-                    if fan.member_id != p.member_id and fan.join_day <= day:
+                    emoji = rng.choice(EMOJI)
+                    if (fan.member_id, emoji) in reacted:
+                        continue  # platforms allow one reaction per member and emoji
+                    reacted.add((fan.member_id, emoji))
+                    reacted_at = at + timedelta(minutes=rng.uniform(1, 90))
+                    if fan.member_id != p.member_id and fan.present(reacted_at):
                         todays.append(ReactionAdded(
-                            community, fan.member_id, at + timedelta(minutes=rng.uniform(1, 90)),
-                            channel_id=channel, message_id=mid, emoji=rng.choice(EMOJI),
+                            community, fan.member_id, reacted_at,
+                            channel_id=channel, message_id=mid, emoji=emoji,
                             target_member_id=p.member_id))
             if p.kind in ("regular", "leader") and rng.random() < 0.05:
                 todays.append(VoiceSessionEnded(
-                    community, p.member_id, day_start + timedelta(hours=21),
+                    community, p.member_id,
+                    max(day_start + timedelta(hours=21), p.joined_at + timedelta(hours=1)),
                     channel_id="voice", minutes=round(rng.uniform(5, 90), 1),
                     session_id=f"{p.member_id}:{day}"))
             if p.leave_day == day + 1 and rng.random() < 0.3:
-                todays.append(MemberLeft(community, p.member_id, day_start + timedelta(hours=23)))
+                p.left = True
+                last = max((e.at for e in todays if e.member_id == p.member_id),
+                           default=p.joined_at)
+                todays.append(MemberLeft(community, p.member_id,
+                                         max(day_start + timedelta(hours=23),
+                                             last + timedelta(minutes=5))))
         if day in distress_days:
-            victim = people[rng.randrange(len(people))]
+            when = day_start + timedelta(hours=23, minutes=30)
+            here = [q for q in people if q.present(when)] or people
+            victim = here[rng.randrange(len(here))]
             message_no += 1
-            todays.append(MessagePosted(community, victim.member_id,
-                                        day_start + timedelta(hours=23, minutes=30),
+            todays.append(MessagePosted(community, victim.member_id, when,
                                         channel_id="random", message_id=f"{message_no}",
                                         text=distress_days[day], member_name=victim.name))
         if day == heated_day:
             base = day_start + timedelta(hours=20)
+            here = [q for q in people if q.present(base)] or people
             for i in range(40):
-                p = people[rng.randrange(len(people))]
+                p = here[rng.randrange(len(here))]
                 message_no += 1
                 todays.append(MessagePosted(community, p.member_id,
                                             base + timedelta(seconds=20 * i),
                                             channel_id="general", message_id=f"{message_no}",
                                             text=rng.choice(HEATED), member_name=p.name))
+        todays.extend(carry)
         todays.sort(key=lambda e: e.at)
-        yield from todays
+        tomorrow = day_start + timedelta(days=1)
+        carry = [e for e in todays if e.at >= tomorrow]
+        yield from (e for e in todays if e.at < tomorrow)
+    yield from carry

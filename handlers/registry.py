@@ -17,6 +17,9 @@ from domain.i18n import t
 from handlers.ports import Context
 
 HandlerFn = Callable[[Any, Context], Awaitable[Sequence[Action]]]
+# A due scheduled item: fn(payload: dict, ctx) -> actions. ``ctx.flags["item"]`` holds the
+# item's id, kind, due time and idempotency key.
+TimerFn = Callable[[dict[str, Any], Context], Awaitable[Sequence[Action]]]
 
 ROLE_RANK = {"member": 0, "expert": 1, "moderator": 2, "admin": 3}
 
@@ -47,6 +50,7 @@ class CommandSpec:
 class Registry:
     events: dict[type, list[tuple[int, HandlerFn]]] = field(default_factory=dict)
     commands: dict[str, CommandSpec] = field(default_factory=dict)
+    timers: dict[str, TimerFn] = field(default_factory=dict)
     _resolved: dict[type, list[HandlerFn]] = field(default_factory=dict)
 
     def on(self, event_type: type[Event], *, order: int = 50) -> Callable[[HandlerFn], HandlerFn]:
@@ -71,6 +75,18 @@ class Registry:
             if existing is not None and existing.fn is not fn:
                 raise ValueError(f"command /{name} registered twice")
             self.commands[name] = CommandSpec(name, fn, role, feature, summary)
+            return fn
+
+        return register
+
+    def timer(self, kind: str) -> Callable[[TimerFn], TimerFn]:
+        """Register the handler of scheduled items of ``kind`` (reminder, review_sla …)."""
+
+        def register(fn: TimerFn) -> TimerFn:
+            existing = self.timers.get(kind)
+            if existing is not None and existing is not fn:
+                raise ValueError(f"timer kind {kind!r} registered twice")
+            self.timers[kind] = fn
             return fn
 
         return register

@@ -35,6 +35,7 @@ from bot.storage.models import (
     LedgerEntry,
     Member,
     MemberStats,
+    ScheduledItem,
 )
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class StagedEvent:
     members: list[dict[str, Any]] = field(default_factory=list)
     badges: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    scheduled: list[dict[str, Any]] = field(default_factory=list)
     after_flush: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def add_stats(self, member_id: str, **changes: Any) -> None:
@@ -215,6 +217,7 @@ class SqlBatch:
         stats: dict[tuple[str, str], dict[str, Any]] = {}
         badges: list[dict[str, Any]] = []
         audit: list[dict[str, Any]] = []
+        scheduled: list[dict[str, Any]] = []
         for staged in applied:
             for row in staged.members:
                 key = (row["community_id"], row["member_id"])
@@ -224,6 +227,7 @@ class SqlBatch:
                 stats[key] = _merge_stats(stats.get(key), delta)
             badges.extend(staged.badges)
             audit.extend(staged.audit)
+            scheduled.extend(staged.scheduled)
         if fast:
             await sqlite_fast.write_rows(conn, members, ledger, stats)
         else:
@@ -241,6 +245,12 @@ class SqlBatch:
                                             ["community_id", "member_id", "badge_id"]), badges)
         if audit:
             await conn.execute(AuditEntry.__table__.insert(), audit)
+        keyed = [row for row in scheduled if row["idempotency_key"] is not None]
+        if keyed:
+            await conn.execute(self._ignore(ScheduledItem.__table__, ["idempotency_key"]), keyed)
+        unkeyed = [row for row in scheduled if row["idempotency_key"] is None]
+        if unkeyed:
+            await conn.execute(ScheduledItem.__table__.insert(), unkeyed)
         return len(applied)
 
     async def _sqlite_activity(self, conn: AsyncConnection, batch: list[StagedEvent]) -> None:

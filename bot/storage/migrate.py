@@ -23,10 +23,13 @@ def alembic_config(url: str | None = None) -> AlembicConfig:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head() or "base"
+    """The newest revision(s). Features branch off the initial schema, so there may be
+    several heads; they are applied together with ``heads``."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return ",".join(sorted(heads)) or "base"
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     await _with_connection(engine, lambda cfg: command.upgrade(cfg, revision))
 
 
@@ -36,9 +39,10 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
 
 async def current(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        heads = await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_heads()
         )
+    return ",".join(sorted(heads)) or None
 
 
 async def _with_connection(engine: AsyncEngine, action) -> None:  # type: ignore[no-untyped-def]

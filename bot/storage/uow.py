@@ -79,6 +79,25 @@ class _Staging:
         self.staged.badges.append({"community_id": self.community_id, "member_id": member_id,
                                    "badge_id": badge_id, "awarded_at": at or self.now})
 
+    def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any] | None = None, *,
+                 idempotency_key: str | None = None, recurrence: str | None = None,
+                 timezone: str | None = None, missed_policy: str = "once",
+                 owner_id: str | None = None) -> None:
+        """Stage a due item (timer, reminder, SLA) written atomically with this unit of work.
+
+        With an ``idempotency_key`` scheduling the same thing twice keeps the first row.
+        """
+        if due_at.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        self.staged.scheduled.append({
+            "community_id": self.community_id, "kind": kind, "due_at": due_at,
+            "payload": payload or {}, "status": "pending", "attempts": 0, "last_error": None,
+            "idempotency_key": idempotency_key, "recurrence": recurrence,
+            "timezone": timezone, "missed_policy": missed_policy, "owner_id": owner_id,
+            "claimed_by": None, "claimed_at": None, "created_at": self.now,
+            "updated_at": self.now,
+        })
+
     def audit(self, actor_id: str, action: str, *, target_id: str | None = None,
               reason: str = "", evidence: Any = None, details: dict | None = None) -> None:
         self.staged.audit.append({
