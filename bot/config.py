@@ -122,12 +122,14 @@ def section_models() -> dict[str, type[BaseModel]]:
 
 def _feature_sections() -> dict[str, type[BaseModel]]:
     from bot.growth_config import GrowthSettings
-    from bot.safety.config import SafetySettings
     from bot.platform.config import DiscordSettings, PermissionSettings, TelegramSettings
+    from bot.safety.config import SafetySettings
+    from bot.scoring.config import SentimentSettings
 
     found: dict[str, type[BaseModel]] = {
         "growth": GrowthSettings,
         "safety": SafetySettings,
+        "sentiment": SentimentSettings,
         "discord": DiscordSettings,
         "telegram": TelegramSettings,
         "permissions": PermissionSettings,
@@ -288,12 +290,16 @@ def _suggest(name: str, choices: list[str]) -> str:
     return f"unknown key; valid keys here: {', '.join(sorted(choices))}"
 
 
+# ``token``, ``bot_token``, ``discord-token`` … but not ``tokenizer`` or ``max_tokens``.
+_TOKEN_KEY = re.compile(r"^(?:.*[_\-])?token$", re.IGNORECASE)
+
+
 def _find_tokens(data: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
     found: list[tuple[str | int, ...]] = []
     if isinstance(data, dict):
         for key, value in data.items():
             here = (*path, key)
-            if isinstance(key, str) and "token" in key.lower() and not isinstance(value, dict):
+            if isinstance(key, str) and _TOKEN_KEY.match(key) and not isinstance(value, dict):
                 found.append(here)
             else:
                 found.extend(_find_tokens(value, here))
