@@ -190,11 +190,16 @@ def _install_stop_signals(stop: asyncio.Event) -> Any:
 
 
 async def start_background(app: Any) -> list[Any]:
-    """Background workers (scheduler sweeper, scorer warm-up); returns their stop functions."""
+    """Background workers (scheduler sweeper, scorer warm-up); returns their stop functions.
+
+    Features register starters with ``services.setdefault("background", []).append(fn)``
+    where ``fn(app)`` is async and returns an async stop function (or None).
+    """
     stops: list[Any] = []
-    starter = app.services.get("start_background")
-    if starter is not None:
-        stops.extend(await starter(app))
+    for start in app.services.get("background", []):
+        stop = await start(app)
+        if stop is not None:
+            stops.append(stop)
     return stops
 
 
