@@ -82,7 +82,10 @@ async def build_app(config: Config, *, upgrade: bool | None = None,
     configure_features(config, cache, all_services)
     pipeline = Pipeline(config, registry, sessions, writer, cache, all_services)
     holder.append(pipeline)
-    return App(config, engine, sessions, writer, cache, pipeline, all_services, flushes)
+    app = App(config, engine, sessions, writer, cache, pipeline, all_services, flushes)
+    for hook in all_services.get("on_app", []):
+        hook(app)
+    return app
 
 
 def configure_features(config: Config, cache: StateCache, services: dict[str, Any]) -> None:

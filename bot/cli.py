@@ -116,6 +116,14 @@ def check_config(file: Annotated[Path, typer.Argument(help="TOML file to validat
     typer.echo(f"{file}: ok ({len(config.communities)} communities)")
 
 
+@app.command("config-example")
+def config_example() -> None:
+    """Print a config file documenting every key with its default (config.example.toml)."""
+    from bot.config_example import render_example
+
+    typer.echo(render_example(), nl=False)
+
+
 # -- database ------------------------------------------------------------------------------
 def _db_action(config_path: Path | None, action: str, revision: str) -> None:
     config = load(config_path)

@@ -137,8 +137,6 @@ class Pipeline:
             raise ValueError("event time must be timezone-aware (UTC)")
         name = type(item).__name__
         self.stats.by_type[name] = self.stats.by_type.get(name, 0) + 1
-        if isinstance(item, (CommandInvoked, ButtonPressed)):
-            return await self._command(item, settings)
         key = event_key(item)
         assert key is not None
         seen_key = (item.community_id, key)
@@ -148,6 +146,8 @@ class Pipeline:
         self._recent[seen_key] = None
         if len(self._recent) > RECENT_KEYS:
             self._recent.pop(next(iter(self._recent)))
+        if isinstance(item, (CommandInvoked, ButtonPressed)):
+            return await self._command(item, settings, key)
         staged = StagedEvent(item.community_id, key)
         uow = EventUnitOfWork(item.community_id, item.at, staged, self.cache, self.sessions,
                               self.writer)
@@ -168,17 +168,27 @@ class Pipeline:
         return actions
 
     async def _command(self, item: CommandInvoked | ButtonPressed,
-                       settings: CommunitySettings) -> list[Action]:
-        self.stats.commands += 1
+                       settings: CommunitySettings, key: str) -> list[Action]:
+        """Run a command in its own transaction, exactly once per command key.
+
+        The command's activity row is claimed first in the same transaction: a replayed or
+        redelivered command finds it taken and changes nothing.
+        """
+        from bot.storage.direct import claim_event
+
         lang = normalise_language(item.locale) if item.locale else settings.language
         await self.writer.flush()
-        key = f"c:{item.member_id}:{item.at.isoformat()}"
         async with self.sessions() as session:
             uow = CommandUnitOfWork(item.community_id, item.at, session, self.cache, key)
             ctx = Context(now=item.at, community_id=item.community_id, settings=settings,
                           lang=lang, uow=uow, services=self.services)
             try:
                 await _ensure_member(uow, item)
+                if not await claim_event(session, _minimal_activity(item, key)):
+                    await uow.rollback()
+                    self.stats.duplicates += 1
+                    return []
+                self.stats.commands += 1
                 actions = await self.registry.dispatch(item, ctx)
                 await uow.commit()
             except Exception:
@@ -190,7 +200,8 @@ class Pipeline:
         return actions
 
     async def run_timer(self, kind: str, payload: dict[str, Any], *, community_id: str | None,
-                        now: datetime, item: dict[str, Any] | None = None) -> list[Action]:
+                        now: datetime, item: dict[str, Any] | None = None,
+                        settle: Any = None) -> list[Action]:
         """Run the registered handler of a due scheduled item in its own transaction.
 
         Raises when the handler fails so the scheduler can retry with back-off; an unknown
@@ -212,6 +223,10 @@ class Pipeline:
                           uow=uow, services=self.services, flags={"item": meta})
             try:
                 actions = list(await fn(payload, ctx))
+                if settle is not None and not await settle(session):
+                    # The claim was lost (reclaimed or cancelled): undo, act on nothing.
+                    await uow.rollback()
+                    return []
                 await uow.commit()
             except BaseException:
                 await uow.rollback()
@@ -247,7 +262,8 @@ def _minimal_activity(item: Event, key: str) -> dict[str, Any]:
     kind = {"MessagePosted": "message", "MessageEdited": "edit", "MessageDeleted": "delete",
             "ReactionAdded": "reaction", "ReactionRemoved": "unreaction",
             "MemberJoined": "join", "MemberLeft": "leave",
-            "VoiceSessionEnded": "voice"}.get(type(item).__name__, "other")
+            "VoiceSessionEnded": "voice", "CommandInvoked": "command",
+            "ButtonPressed": "button"}.get(type(item).__name__, "other")
     return {"community_id": item.community_id, "event_key": key, "kind": kind,
             "member_id": item.member_id, "channel_id": getattr(item, "channel_id", None),
             "message_id": getattr(item, "message_id", None), "at": item.at,

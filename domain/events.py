@@ -149,7 +149,8 @@ def event_key(event: Event) -> str | None:
     """The idempotency key of an event within its community (None: not recorded).
 
     Replaying an event yields the same key, so storing it under a unique constraint makes
-    ingestion idempotent. Commands and button presses are not activity and have no key.
+    ingestion idempotent. Commands are keyed by their interaction id (or time), so a replayed
+    command is recognised and not run again.
     """
     if isinstance(event, MessagePosted):
         return f"m:{event.message_id}"
@@ -167,4 +168,8 @@ def event_key(event: Event) -> str | None:
         return f"l:{event.member_id}:{event.at.isoformat()}"
     if isinstance(event, VoiceSessionEnded):
         return f"v:{event.member_id}:{event.session_id or event.at.isoformat()}"
+    if isinstance(event, CommandInvoked):
+        return f"c:{event.interaction_id or event.at.isoformat()}:{event.member_id}:{event.name}"
+    if isinstance(event, ButtonPressed):
+        return f"b:{event.at.isoformat()}:{event.member_id}:{event.custom_id}"
     return None

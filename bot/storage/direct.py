@@ -26,3 +26,17 @@ async def ensure_member(session: AsyncSession, community_id: str, member_id: str
             first_seen=at, last_seen=at, nudges_opt_out=False, anonymised=False,
         ).on_conflict_do_nothing(index_elements=["community_id", "member_id"])
     )
+
+
+async def claim_event(session: AsyncSession, row: dict) -> bool:
+    """Insert an activity row unless its key exists; True when this call inserted it."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from bot.storage.models import Activity
+
+    table = Activity.__table__
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(table).values(**row).on_conflict_do_nothing(
+            index_elements=["community_id", "event_key"]).returning(table.c.id))
+    return result.first() is not None
