@@ -1,15 +1,21 @@
 """``hearth run``: the long-running bot process (platform adapters + scheduler).
 
-Discord and Telegram share one asyncio loop with the pipeline; either may be absent. SIGTERM
-and SIGINT stop intake, flush the batch writer and close both clients cleanly.
+Discord and Telegram share one asyncio loop with the pipeline; either may be absent.
+SIGTERM/SIGINT (caught from the very start): events already received finish while the
+clients are still open, then the adapters stop (intake off, actions drained, connections
+closed), anything still in the pipeline finishes, the batch writer flushes, exit status 0.
+Exit 2 means the operator must change something first (config, token, intents); exit 1 is a
+failure a restart may cure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
+import time
 from typing import Any
 
 from bot.config import Config
@@ -17,6 +23,8 @@ from bot.storage.engine import DatabaseError
 
 log = logging.getLogger("hearth.run")
 SHUTDOWN_WAIT_SECONDS = 10.0  # longest wait for in-flight events before the final flush
+SETTLE_SECONDS = 10.0  # at SIGTERM, longest wait for received events before closing clients
+QUIET_SECONDS = 0.2  # ... which counts as done once the pipeline was idle this long
 
 
 class StartupError(DatabaseError):
@@ -87,18 +95,22 @@ class PlatformStopped(DatabaseError):
 
 
 class InFlight:
-    """Counts dispatches still running, so shutdown can wait for them before the final flush.
+    """Counts dispatches still running, so shutdown can wait for them.
 
-    discord.py runs every gateway event in its own task; an event that arrived just before
-    SIGTERM may still be inside the pipeline when the adapters have stopped. Flushing before
-    it finishes would lose it although the gateway already counted it as delivered.
+    discord.py runs every gateway event in its own task, and PTB hands queued updates over
+    one after another; an event that arrived just before SIGTERM may still be inside the
+    pipeline (a first message can wait seconds for a model to load) or next in line.
+    Stopping the clients or flushing before it is through would lose an event the platform
+    already counts as delivered.
     """
 
-    def __init__(self, dispatch: Any) -> None:
+    def __init__(self, dispatch: Any, clock: Any = time.monotonic) -> None:
         self._dispatch = dispatch
+        self._clock = clock
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self.last_activity = clock()
 
     @property
     def running(self) -> int:
@@ -107,19 +119,38 @@ class InFlight:
     async def __call__(self, event: Any) -> Any:
         self._running += 1
         self._idle.clear()
+        self.last_activity = self._clock()
         try:
             return await self._dispatch(event)
         finally:
             self._running -= 1
+            self.last_activity = self._clock()
             if not self._running:
                 self._idle.set()
 
-    async def wait_idle(self, timeout: float = SHUTDOWN_WAIT_SECONDS) -> None:
+    async def wait_idle(self, timeout: float = SHUTDOWN_WAIT_SECONDS) -> bool:
+        """Wait until nothing is running; False (and a warning) after ``timeout``."""
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
-            log.warning("shutdown: %d event(s) still in the pipeline after %.0f s; flushing "
-                        "what is done", self._running, timeout)
+            log.warning("shutdown: %d event(s) still in the pipeline after %.0f s; going on",
+                        self._running, timeout)
+            return False
+        return True
+
+    async def settle(self, quiet: float = QUIET_SECONDS,
+                     timeout: float = SETTLE_SECONDS) -> bool:
+        """Wait until nothing has run for ``quiet`` seconds (a queue of received events is
+        drained one by one, so "idle for an instant" is not enough); give up at ``timeout``."""
+        deadline = self._clock() + timeout
+        while True:
+            left = deadline - self._clock()
+            if left <= 0 or not await self.wait_idle(left):
+                return False
+            calm = self._clock() - self.last_activity
+            if calm >= quiet and self._running == 0:
+                return True
+            await asyncio.sleep(min(quiet - calm, max(0.0, deadline - self._clock())) or 0.01)
 
 
 async def run_bot(config: Config) -> None:
@@ -132,8 +163,8 @@ async def run_bot(config: Config) -> None:
     from bot.platform.runtime import ActionRouter, PlatformStartError, run_platforms
 
     dc_token, tg_token = platform_tokens(config)
-    stop = asyncio.Event()
-    remove_signals = _install_stop_signals(stop)
+    requested = asyncio.Event()
+    remove_signals = _install_stop_signals(requested)
     try:
         app = await build_app(config)
         try:
@@ -142,8 +173,10 @@ async def run_bot(config: Config) -> None:
             app.services["actions"] = ActionRouter([a.executor for a in adapters])
             background = await start_background(app)
             reload_handler = _install_reload(config, app)
+            stop = asyncio.Event()
+            relay = asyncio.ensure_future(_settle_then_stop(requested, inflight, stop))
             try:
-                if stop.is_set():
+                if requested.is_set():
                     log.warning("stop requested during start-up; exiting before connecting")
                     return
                 await run_platforms(adapters, stop=stop, handle_signals=False,
@@ -151,10 +184,16 @@ async def run_bot(config: Config) -> None:
             except PlatformStartError as exc:
                 raise StartupError(str(exc)) from None
             except Exception as exc:
+                known = refusal_message(exc)
+                if known is not None:
+                    raise StartupError(known) from None
                 log.error("a platform connection failed", exc_info=exc)
                 raise PlatformStopped(f"stopped after a platform error: {_one_line(exc)} "
                                       "(details in the log above)") from None
             finally:
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay
                 for stop_background in background:
                     await stop_background()
                 if reload_handler:
@@ -164,6 +203,43 @@ async def run_bot(config: Config) -> None:
     finally:
         remove_signals()
     log.info("stopped cleanly")
+
+
+# Gateway close codes that no reconnect can fix: the operator must change something.
+DISCORD_CLOSE_CODES = {
+    4004: "Discord rejected HEARTH_DISCORD_TOKEN at the gateway (close code 4004); reset the "
+          "token in Developer Portal > Bot and set the variable again.",
+    4010: "Discord refused this process's shard (close code 4010): check [discord] shard_ids "
+          "and shard_count.",
+    4011: "Discord requires sharding for this bot (close code 4011): set [discord] "
+          "shard_count (see README, Deploy: sharding).",
+    4012: "Discord refused the gateway API version (close code 4012): check [discord] "
+          "gateway_url.",
+    4013: "Discord refused the requested intents as invalid (close code 4013).",
+    4014: "Discord refused the privileged intents (close code 4014): enable them in Developer "
+          "Portal > Bot, or set [discord] message_content = false / members_intent = false.",
+}
+
+
+def refusal_message(exc: BaseException) -> str | None:
+    """A one-line explanation for a platform refusing the bot for good, else None."""
+    import sys
+
+    discord = sys.modules.get("discord")
+    if discord is not None and isinstance(exc, discord.ConnectionClosed):
+        return DISCORD_CLOSE_CODES.get(exc.code)
+    return None
+
+
+async def _settle_then_stop(requested: asyncio.Event, inflight: InFlight,
+                            stop: asyncio.Event) -> None:
+    """On SIGTERM, let events already received finish while the platform clients are still
+    open (their replies and DMs can still be sent), then stop the adapters."""
+    await requested.wait()
+    log.info("stopping: finishing the events already received (%d in the pipeline)",
+             inflight.running)
+    await inflight.settle()
+    stop.set()
 
 
 def _one_line(exc: BaseException) -> str:

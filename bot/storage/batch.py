@@ -141,13 +141,18 @@ class BatchWriter:
             log.debug("background flush failed", exc_info=True)
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(self.interval)
-        try:
-            # Shielded: close() cancels this timer, and a cancel in the middle of a flush
-            # would roll back and drop the batch being written.
-            await asyncio.shield(self.flush())
-        except Exception:  # reported through on_failure; the timer must not die noisily
-            log.exception("timed flush failed")
+        # Loop: events added while a flush is writing find this timer still alive and are
+        # flushed within one more interval instead of waiting for the next event.
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                # Shielded: close() cancels this timer, and a cancel in the middle of a flush
+                # would roll back and drop the batch being written.
+                await asyncio.shield(self.flush())
+            except Exception:  # reported through on_failure; the timer must not die noisily
+                log.exception("timed flush failed")
+            if not self._buffer:
+                return
 
     async def close(self) -> None:
         if self._timer is not None and not self._timer.done():

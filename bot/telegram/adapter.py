@@ -211,6 +211,7 @@ class TelegramAdapter:
             roles=await self.roles(message.chat.id, message.chat.type, user.id),
             locale=user.language_code,
             member_name=user.full_name,
+            interaction_id=f"{tg(message.chat.id)}:{message.message_id}",
         )
         actions = await self._dispatch(event)
         if not actions:
