@@ -134,3 +134,155 @@ def _mount_sentiment() -> None:
 
 
 _mount_sentiment()
+
+
+def import_mee6(
+    file: Annotated[str, typer.Argument(help="MEE6 leaderboard export: JSON or CSV with a "
+                                        "header (id, xp[, level, username]).")],
+    community: Annotated[str, typer.Option("--community", help="Community to import into: "
+                                           "dc:<guild id> (or the id as in the config).")],
+    config: Annotated[str | None, typer.Option("--config", "-c", help="Config TOML file "
+                                               "(default: $HEARTH_CONFIG or hearth.toml).")
+                      ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write "
+                                          "nothing.")] = False,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if "
+                                           "some rows have problems.")] = False,
+    spendable: Annotated[bool, typer.Option("--balance/--no-balance", help="Also make the "
+                                            "imported XP spendable in the shop.")] = True,
+    lang: Annotated[str, typer.Option(help="Language of the report: en or zh.")] = "en",
+) -> None:
+    """Import MEE6 XP (one ledger row per member, one transaction, idempotent)."""
+    from pathlib import Path
+
+    from bot.cli import fail, load, run_async, setup_logging
+
+    path = Path(file)
+    if not path.is_file():
+        fail(f"{file}: file not found")
+    try:
+        content = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"{file}: not UTF-8 text (byte {exc.start}); export it again as UTF-8 JSON or CSV")
+    setup_logging("WARNING")
+    wanted = community if ":" in community else f"dc:{community}"
+    platform = {"dc": "discord", "console": "console", "tg": "telegram"}.get(
+        wanted.split(":", 1)[0])
+    fallback = [{"platform": platform, "id": wanted.split(":", 1)[1]}] if platform else []
+    cfg = load(Path(config) if config else None, fallback_communities=fallback)
+    settings = cfg.community(wanted)
+    if settings is None:
+        known = ", ".join(sorted(cfg.communities)) or "none"
+        fail(f"community {wanted} is not in the config (known: {known}); add a "
+             "[[communities]] entry or pass the right --community")
+
+    async def go() -> int:
+        from bot.bootstrap import build_app
+        from bot.growth.mee6 import ImportRefused
+        from bot.growth.mee6 import import_mee6 as run
+
+        app = await build_app(cfg)
+        try:
+            report = await run(app, settings, content, dry_run=dry_run, skip_bad=skip_bad,
+                               spendable=spendable, lang=lang)
+        except ImportRefused as exc:
+            typer.echo(f"error: {exc}", err=True)
+            return 2
+        finally:
+            await app.close()
+        for problem in report.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        for line in report.lines:
+            typer.echo(line)
+        return 0 if report.written or (report.dry_run and report.ok) else 1
+
+    raise typer.Exit(run_async(go()) or 0)
+
+
+def _mount_mee6_import() -> None:
+    from bot.cli import import_app
+
+    import_app.command("mee6")(import_mee6)
+
+
+_mount_mee6_import()
+
+
+def _mount_safety_exports() -> None:
+    from bot.safety.cli import audit_app, crisis_app
+
+    app.add_typer(audit_app, name="audit", help="Export the audit log.")
+    app.add_typer(crisis_app, name="crisis", help="Export crisis records.")
+
+
+_mount_safety_exports()
+
+
+# -- operations: bench fuzz, db backup, member export/delete (bot/ops/cli.py) ---------------
+def _mount_ops() -> None:
+    from bot.ops.cli import mount
+
+    mount()
+
+
+_mount_ops()
+
+
+def _mount_insights() -> None:
+    from bot.insights.cli import insights_app, payout_command, report_command
+
+    app.add_typer(insights_app, name="insights",
+                  help="Insights: churn warning, RFM segments, experiments.")
+    app.command("report")(report_command)
+    app.command("payout")(payout_command)
+
+
+_mount_insights()
+
+
+# -- time: the scheduler benchmark (bot/scheduler/bench.py) ----------------------------------
+@bench_app.command("scheduler")
+def bench_scheduler_command(
+    items: Annotated[int, typer.Option(min=100, help="Pending items loaded.")] = 100_000,
+    spread: Annotated[float, typer.Option(min=1.0, help="Seconds the due times are spread "
+                                          "over.")] = 30.0,
+    url: Annotated[str | None, typer.Option(help="Database URL (default: a temporary SQLite "
+                                            "file); only rows of kind 'bench' are touched.")
+                   ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fire lateness p50/p99 and memory with 100,000 pending items (targets: p99 <= 1 s)."""
+    from bot.scheduler.bench import bench_scheduler
+
+    bench_scheduler(json_out, items, url, spread_s=spread)
+
+
+def bench_growth(
+    messages: Annotated[int, typer.Option(min=1000, help="Messages per run.")] = 20_000,
+    rounds: Annotated[int, typer.Option(min=1, help="Alternating off/on rounds.")] = 2,
+    prefetch: Annotated[bool, typer.Option("--prefetch", help="Also measure with the state "
+                                           "cache warmed per chunk.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """What growth costs per message: the same pipeline with growth off and on."""
+    from bot.growth.bench import bench_growth as run
+
+    result = asyncio.run(run(messages, rounds, prefetch))
+    if json_out:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"growth off {result['off_msgs_per_s']:>10,} msgs/s")
+    typer.echo(f"growth on  {result['on_msgs_per_s']:>10,} msgs/s   "
+               f"({result['on_vs_off']:.0%} of off, +{result['growth_us_per_msg']} µs/msg)")
+    if prefetch:
+        typer.echo(f"on+prefetch {result['on_prefetch_msgs_per_s']:>9,} msgs/s   "
+                   f"(+{result['prefetch_us_per_msg']} µs/msg)")
+
+
+def _mount_growth_bench() -> None:
+    from bot.cli import bench_app
+
+    bench_app.command("growth")(bench_growth)
+
+
+_mount_growth_bench()

@@ -122,17 +122,24 @@ def section_models() -> dict[str, type[BaseModel]]:
 
 def _feature_sections() -> dict[str, type[BaseModel]]:
     from bot.growth_config import GrowthSettings
+    from bot.insights.config import InsightsSettings
+    from bot.ops.config import MetricsSettings, PrivacySettings
     from bot.platform.config import DiscordSettings, PermissionSettings, TelegramSettings
     from bot.safety.config import SafetySettings
+    from bot.scheduler.config import SchedulerSettings
     from bot.scoring.config import SentimentSettings
 
     found: dict[str, type[BaseModel]] = {
         "growth": GrowthSettings,
+        "insights": InsightsSettings,
         "safety": SafetySettings,
         "sentiment": SentimentSettings,
         "discord": DiscordSettings,
         "telegram": TelegramSettings,
         "permissions": PermissionSettings,
+        "metrics": MetricsSettings,
+        "privacy": PrivacySettings,
+        "scheduler": SchedulerSettings,
     }
     return found
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.config import default_config
-from bot.simulate import simulate
+from bot.simulate import SimulatedExposure, simulate
 
 CHUNK = 2000
 # Features append (title, async fn(app, console)) to show their part of the summary.
@@ -35,8 +35,15 @@ async def run_demo(database: Path, *, members: int = 500, days: int = 60, seed: 
     )
     console = Console()
     console.print(f"Simulating {members} members over {days} days (seed {seed}) into {database}")
-    events = list(simulate(members=members, days=days, seed=seed))
+    # Realistic engagement and a nudge experiment: the insights report needs real churn and
+    # a planted A/B effect (both opt-in in the simulator; see bot.simulate).
+    exposures: list[SimulatedExposure] = []
+    events = list(simulate(members=members, days=days, seed=seed, realistic_reactions=True,
+                           exposures=exposures))
     app = await build_app(config)
+    app.services["simulated_exposures"] = exposures
+    if events:
+        app.services["simulated_until"] = max(event.at for event in events)
     started = time.perf_counter()
     actions = 0
     try:
@@ -66,6 +73,10 @@ async def run_demo(database: Path, *, members: int = 500, days: int = 60, seed: 
         console.print(table)
         for _title, show in SUMMARY_SECTIONS:
             await show(app, console)
+        from bot.insights.demo import demo_report
+
+        report = await demo_report(app, console, database)
+        summary["report"] = str(report) if report else None
     finally:
         await app.close()
     return summary

@@ -385,6 +385,33 @@ class NightSettings(_Model):
     end_hour: int = Field(5, ge=0, le=24, description="Night ends (local hour, exclusive).")
 
 
+_ANNOUNCE = Literal["off", "reply", "channel"]
+
+
+class AnnounceSettings(_Model):
+    stages: _ANNOUNCE = Field("reply", description="Stage promotions: off, reply (in the "
+                              "channel where it happened) or channel (in `channel`). "
+                              "Demotions are always told privately.")
+    badges: _ANNOUNCE = Field("reply", description="New badges: off, reply or channel.")
+    level_ups: _ANNOUNCE = Field("off", description="Level-ups: off by default because on the "
+                                 "MEE6 curve they come every few messages for newcomers and "
+                                 "flood busy channels; stages are Hearth's growth signal. Set "
+                                 "reply or channel to announce them like MEE6 does.")
+    channel: str | None = Field(None, description="Channel id (namespaced, e.g. \"dc:123\") "
+                                "for announcements set to `channel`.")
+
+    @model_validator(mode="after")
+    def _channel(self) -> AnnounceSettings:
+        wanted = [name for name in ("stages", "badges", "level_ups")
+                  if getattr(self, name) == "channel"]
+        if wanted and not self.channel:
+            raise ValueError(f"announce.{wanted[0]} is \"channel\" but announce.channel is not "
+                             "set; add channel = \"dc:<channel id>\" or use \"reply\"")
+        if self.channel:
+            _check_channel(self.channel)
+        return self
+
+
 class GrowthSettings(_Model):
     enabled: bool = Field(True, description="Turn the growth engine on for this community.")
     timezone: str = Field("UTC", description="IANA time zone for days, streaks, daily caps, "
@@ -410,6 +437,9 @@ class GrowthSettings(_Model):
     shop: ShopSettings = Field(default_factory=ShopSettings, description="Points shop.")
     quality: QualitySettings = Field(default_factory=QualitySettings,
                                      description="Content quality score.")
+    announce: AnnounceSettings = Field(default_factory=AnnounceSettings,
+                                       description="Where stage, badge and level-up "
+                                       "announcements go.")
 
     @field_validator("timezone")
     @classmethod

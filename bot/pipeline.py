@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.config import CommunitySettings, Config
+from bot.logs import log_context
 from bot.storage.batch import BatchWriter, StagedEvent
 from bot.storage.cache import StateCache
 from bot.storage.models import Activity
@@ -96,7 +97,8 @@ class Pipeline:
                 actions.extend(await self._one(item, known))
             except Exception:
                 self.stats.failed += 1
-                log.exception("event skipped after an error: %s", _describe(item))
+                log.exception("event skipped after an error: %s", _describe(item),
+                              extra=log_context(item))
         self.stats.actions += len(actions)
         return actions
 
@@ -130,7 +132,8 @@ class Pipeline:
             if item.community_id not in self._warned_unknown:
                 self._warned_unknown.add(item.community_id)
                 log.warning("events for community %s skipped: it is not in the config "
-                            "(add a [[communities]] entry)", item.community_id)
+                            "(add a [[communities]] entry)", item.community_id,
+                            extra={"community_id": item.community_id})
             return []
         self._ensure_community(settings)
         if item.at.tzinfo is None:
@@ -193,7 +196,8 @@ class Pipeline:
                 await uow.commit()
             except Exception:
                 await uow.rollback()
-                log.exception("command failed: %s", _describe(item))
+                log.exception("command failed: %s", _describe(item),
+                              extra=log_context(item, key))
                 name = getattr(item, "name", "button")
                 return [Reply(item.community_id, item.channel_id,
                               t("core.error", lang, name=name), ephemeral=True)]

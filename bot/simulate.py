@@ -5,6 +5,17 @@ traffic, and they must all see the same community. Seeded randomness makes runs 
 Personas: newcomers who lurk, regulars, experts who answer questions, leaders, drifters who
 go quiet (some come back), a couple of point farmers and spammers, a few members in distress,
 and a heated thread — in English, Chinese and both.
+
+Two opt-in extensions for insights (``hearth demo`` turns both on; the defaults keep the
+original stream event for event): ``realistic_reactions`` stops members who drifted away
+from reacting and lets members react in proportion to how engaged they are, so "silent"
+really is silent, lets newcomers lose interest unless somebody replied to them in their
+first week, lets some regulars fade out over a few weeks (life happens), and has a moderator
+mark some experts' answers helpful so the expert and leader stages are reachable. Passing an
+``exposures`` list runs a wake-up nudge experiment (members silent for a week are nudged on
+a weekly day, assigned to an arm by the same stable hash as ``domain.insights.abtest``) where
+the "social" arm really brings more members back within the window. The extensions draw
+from a second random stream; with both off, the main stream is untouched.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from domain.events import (
+    CommandInvoked,
     Event,
     MemberJoined,
     MemberLeft,
@@ -22,6 +34,7 @@ from domain.events import (
     ReactionAdded,
     VoiceSessionEnded,
 )
+from domain.insights.abtest import assign_arm
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 CHANNELS = ("general", "help", "showcase", "random", "events")
@@ -90,10 +103,46 @@ class Persona:
     recent_texts: list[str] = field(default_factory=list)
     joined_at: datetime | None = None  # set when the join event is generated
     left: bool = False  # a MemberLeft was generated (a return then re-joins)
+    # realistic mode: a newcomer's interest fades with this half-life (days) unless
+    # somebody replied to them in their first week ("welcomed": they stay)
+    half_life: float | None = None
+    welcomed: bool = False
+    drift_from: int | None = None  # realistic mode: a regular starts to fade on this day
+    engagement: float = 1.0  # today's share of their usual activity
 
     def present(self, at: datetime) -> bool:
         """In the community at ``at``: joined before it and not gone."""
         return self.joined_at is not None and self.joined_at < at and not self.left
+
+    def away(self, day: int) -> bool:
+        """A drifter past their leave day who has not come back yet."""
+        return self.leave_day is not None and self.leave_day <= day and (
+            self.return_day is None or day < self.return_day)
+
+
+# The nudge experiment of the realistic demo: name, arms (control first), outcome window,
+# the share of nudged members the "social" nudge brings back within the window, and who is
+# nudged (members silent for this many days, checked every ``NUDGE_EVERY`` days).
+NUDGE_EXPERIMENT = "wakeup-social"
+NUDGE_ARMS = ("control", "social")
+NUDGE_WINDOW_MINUTES = 240
+NUDGE_EFFECT = 0.35
+NUDGE_SILENT_DAYS = 7
+NUDGE_EVERY = 7
+# Realistic mode: a moderator marks this share of experts' and leaders' replies helpful
+# (``/helpful``), so members can reach the expert and leader stages.
+HELPFUL_SHARE = 0.12
+REGULARS_WHO_DRIFT = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedExposure:
+    """A member nudged in the simulated experiment (what a nudge log would record)."""
+
+    experiment: str
+    member_id: str
+    arm: str
+    at: datetime
 
 
 PERSONA_MIX = (("newcomer", 0.33, 0.6, 0.25), ("regular", 0.35, 5.0, 0.65),
@@ -138,11 +187,82 @@ def _text(rng: random.Random, p: Persona, lang: str) -> str:
     return f"{rng.choice(EN_OPEN)} {rng.choice(EN_BODY)}{rng.choice(EN_CLOSE)}"
 
 
+def _engagement(p: Persona, day: int, side: random.Random) -> float:
+    """Realistic mode: newcomers lose interest over time unless somebody welcomed them."""
+    if p.drift_from is not None and p.leave_day is not None and day >= p.drift_from:
+        span = max(1, p.leave_day - p.drift_from)
+        p.engagement = max(0.15, 1 - (day - p.drift_from) / span * 0.85)
+        return p.engagement
+    if p.kind != "newcomer" or p.welcomed:
+        return 1.0
+    if p.half_life is None:
+        p.half_life = side.uniform(4.0, 20.0)
+    p.engagement = 0.5 ** (max(0, day - p.join_day) / p.half_life)
+    return p.engagement
+
+
+def _life_happens(people: list[Persona], days: int, side: random.Random) -> None:
+    """Realistic mode: some regulars drift away too, fading over one to three weeks first."""
+    for p in people:
+        if p.kind == "regular" and days >= 12 and side.random() < REGULARS_WHO_DRIFT:
+            p.leave_day = side.randrange(max(p.join_day + 10, days // 4), days + days // 2)
+            p.drift_from = p.leave_day - side.randrange(7, 22)
+
+
+def _welcome(p: Persona, day: int) -> None:
+    if p.kind == "newcomer" and day - p.join_day <= 7:
+        p.welcomed = True
+
+
+def _nudge(people: list[Persona], day: int, day_start: datetime,
+           last_active: dict[str, datetime], nudged: set[str],
+           exposures: list[SimulatedExposure], todays: list[Event], side: random.Random,
+           community: str, nudge_no: int) -> int:
+    """Nudge members silent for ``NUDGE_SILENT_DAYS`` (once each); in the "social" arm
+    ``NUDGE_EFFECT`` of them post within the window. Returns the running message number."""
+    when = day_start + timedelta(hours=10)
+    quiet_since = when - timedelta(days=NUDGE_SILENT_DAYS)
+    for p in people:
+        if p.member_id in nudged or not p.present(when) or p.kind == "spammer":
+            continue
+        seen = last_active.get(p.member_id, p.joined_at)
+        if seen is None or seen > quiet_since:
+            continue
+        nudged.add(p.member_id)
+        arm = assign_arm(NUDGE_EXPERIMENT, p.member_id, NUDGE_ARMS)
+        exposures.append(SimulatedExposure(NUDGE_EXPERIMENT, p.member_id, arm, when))
+        if arm != "social" or side.random() >= NUDGE_EFFECT:
+            continue
+        nudge_no += 1
+        at = when + timedelta(minutes=side.uniform(10, NUDGE_WINDOW_MINUTES - 30))
+        lang = side.choice(["en", "zh"]) if p.lang == "both" else p.lang
+        todays.append(MessagePosted(community, p.member_id, at, channel_id="general",
+                                    message_id=f"nudge-{nudge_no}", text=_text(side, p, lang),
+                                    member_name=p.name))
+        last_active[p.member_id] = at
+    return nudge_no
+
+
 def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
-             community: str = "console:demo", start: datetime = START) -> Iterator[Event]:
-    """Yield the community's events in time order (deterministic for a given seed)."""
+             community: str = "console:demo", start: datetime = START,
+             realistic_reactions: bool = False,
+             exposures: list[SimulatedExposure] | None = None) -> Iterator[Event]:
+    """Yield the community's events in time order (deterministic for a given seed).
+
+    ``realistic_reactions`` and ``exposures`` turn on the insights extensions described in
+    the module docstring; the nudge experiment appends its exposures to ``exposures``.
+    """
     rng = random.Random(seed)
+    side = random.Random(seed * 7919 + 17)  # the extensions' own stream
     people = _people(rng, members, days, community)
+    by_id = {p.member_id: p for p in people}
+    if realistic_reactions:
+        _life_happens(people, days, side)
+    last_active: dict[str, datetime] = {}
+    nudged: set[str] = set()
+    nudge_no = 0
+    moderator = next((q for q in people if q.kind == "leader" and q.join_day == 0), None) \
+        if realistic_reactions else None
     message_no = 0
     recent: dict[str, list[tuple[str, str, bool, datetime]]] = {c: [] for c in CHANNELS}
     carry: list[Event] = []  # events that fall after midnight (late reactions, replies)
@@ -151,6 +271,9 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
     for day in range(days):
         day_start = start + timedelta(days=day)
         todays: list[Event] = []
+        if exposures is not None and day >= 2 * NUDGE_EVERY and day % NUDGE_EVERY == 0:
+            nudge_no = _nudge(people, day, day_start, last_active, nudged, exposures, todays,
+                              side, community, nudge_no)
         for p in people:
             if day == p.join_day:
                 p.joined_at = day_start + timedelta(hours=rng.uniform(0, 23))
@@ -168,6 +291,8 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
             activity = p.active_p * (1.0 if p.kind != "drifter" or p.leave_day is None
                                      else max(0.2, 1 - (day - p.join_day) /
                                               max(1, p.leave_day - p.join_day) * 0.7))
+            if realistic_reactions:
+                activity *= _engagement(p, day, side)
             if rng.random() > activity:
                 continue
             count = max(1, int(rng.expovariate(1 / p.rate))) if p.rate >= 1 else 1
@@ -188,6 +313,8 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
                     reply_to = rng.choice(recent[channel][-20:])
                     if reply_to[1] == p.member_id:
                         reply_to = None
+                    elif realistic_reactions and reply_to[1] in by_id:
+                        _welcome(by_id[reply_to[1]], day)
                 if reply_to is not None and at <= reply_to[3]:
                     # a reply comes after the message it answers (response times stay real)
                     at = reply_to[3] + timedelta(seconds=30 + message_no % 600)
@@ -200,6 +327,16 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
                     starts_thread=rng.random() < 0.02,
                 ))
                 p.recent_texts = [*p.recent_texts, text][-3:]
+                last_active[p.member_id] = max(at, last_active.get(p.member_id, at))
+                if (moderator is not None and reply_to is not None and moderator is not p
+                        and p.kind in ("expert", "leader")
+                        and side.random() < HELPFUL_SHARE):
+                    marked = at + timedelta(minutes=side.uniform(20, 120))
+                    if moderator.present(marked):
+                        todays.append(CommandInvoked(
+                            community, moderator.member_id, marked, name="helpful", args=mid,
+                            channel_id=channel, roles=frozenset({"member", "moderator"}),
+                            member_name=moderator.name, interaction_id=f"helpful-{mid}"))
                 recent[channel].append((mid, p.member_id, p.kind in ("expert", "leader"), at))
                 if len(recent[channel]) > 60:
                     recent[channel] = recent[channel][-40:]
@@ -212,7 +349,12 @@ def simulate(*, members: int = 500, days: int = 60, seed: int = 7,
                         continue  # platforms allow one reaction per member and emoji
                     reacted.add((fan.member_id, emoji))
                     reacted_at = at + timedelta(minutes=rng.uniform(1, 90))
+                    if realistic_reactions and (fan.away(day) or side.random()
+                                                > fan.active_p * fan.engagement):
+                        continue
                     if fan.member_id != p.member_id and fan.present(reacted_at):
+                        last_active[fan.member_id] = max(
+                            reacted_at, last_active.get(fan.member_id, reacted_at))
                         todays.append(ReactionAdded(
                             community, fan.member_id, reacted_at,
                             channel_id=channel, message_id=mid, emoji=emoji,

@@ -28,7 +28,9 @@ from domain.i18n import normalise_language, t
 LABELS = ("pos", "neg", "neu")
 TONES = ("cheerful", "neutral", "gentle")
 # Replies that have tone variants in the catalogue (domain/messages/feelings.py).
-TONED_REPLIES = ("welcome", "stage_up", "rank", "reminder", "moderation_notice")
+TONED_REPLIES = (
+    "welcome", "stage_up", "rank", "reminder", "moderation_notice", "question_ack"
+)
 # Fields each toned reply may use; templates from config are checked against these.
 TONE_FIELDS: dict[str, frozenset[str]] = {
     "welcome": frozenset({"name", "community"}),
@@ -36,6 +38,7 @@ TONE_FIELDS: dict[str, frozenset[str]] = {
     "rank": frozenset({"name", "rank", "points", "stage"}),
     "reminder": frozenset({"name", "text", "when"}),
     "moderation_notice": frozenset({"name", "reason"}),
+    "question_ack": frozenset({"name"}),
 }
 
 
@@ -709,3 +712,96 @@ def distress_dm_text(
     return t(
         "feelings.distress.dm", language, name=name, support_text=support, helplines=helpline_text
     )
+
+
+# --------------------------------------------------------------------------------------
+# Links, languages, mentions, case commands (small pure helpers the handlers share)
+# --------------------------------------------------------------------------------------
+
+
+def _raw(namespaced_id: str, prefix: str) -> str:
+    return namespaced_id.removeprefix(prefix + ":")
+
+
+def message_link(community_id: str, channel_id: str, message_id: str) -> str:
+    """A link a human can click to reach a message; a plain reference when none exists.
+
+    Discord: ``https://discord.com/channels/<guild>/<channel>/<message>``. Telegram: only
+    supergroups (ids ``-100…``) have message links, ``https://t.me/c/<id without -100>/<msg>``.
+    Anything else (console, basic Telegram groups) gets ``community/channel/message``.
+    """
+    platform = community_id.split(":", 1)[0]
+    if platform == "dc":
+        guild, channel = _raw(community_id, "dc"), _raw(channel_id, "dc")
+        if guild.isdigit() and channel.isdigit() and _raw(message_id, "dc").isdigit():
+            return f"https://discord.com/channels/{guild}/{channel}/{_raw(message_id, 'dc')}"
+    if platform == "tg":
+        chat, message = _raw(channel_id or community_id, "tg"), _raw(message_id, "tg")
+        if chat.startswith("-100") and chat[4:].isdigit() and message.isdigit():
+            return f"https://t.me/c/{chat[4:]}/{message}"
+    return f"{community_id}/{channel_id}/{message_id}"
+
+
+def dm_language(
+    member_language: str | None, message_language: str | None, community_language: str
+) -> str:
+    """Language of a private message: the member's own setting, else the language they just
+    wrote in (en/zh), else the community's."""
+    if member_language:
+        return normalise_language(member_language)
+    if message_language in ("en", "zh"):
+        return message_language
+    return normalise_language(community_language)
+
+
+def page_mention(oncall: str | None, escalation: Sequence[str], level: int) -> str:
+    """Who a page addresses: the on-call role first, then escalation roles by level.
+
+    Level 1 is the first missed SLA; levels beyond the list repeat its last entry. With no
+    escalation roles the on-call role is paged again.
+    """
+    if level <= 0 or not escalation:
+        return oncall or ""
+    return escalation[min(level, len(escalation)) - 1]
+
+
+CASE_VERBS = ("ack", "close", "show")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCommand:
+    case_id: int
+    verb: str
+
+
+def parse_case_command(args: str) -> CaseCommand:
+    """``/case ID [ack|close|show]`` → a command; ValueError says what is wrong.
+
+    ``#12`` and ``12`` both work; the verb defaults to ``show``. Verbs in Chinese (确认, 关闭,
+    查看) are accepted too.
+    """
+    aliases = {"ack": "ack", "acknowledge": "ack", "确认": "ack", "close": "close",
+               "关闭": "close", "show": "show", "查看": "show"}
+    parts = (args or "").split()
+    if not parts or len(parts) > 2:
+        raise ValueError("expected a case number and optionally ack, close or show")
+    raw = parts[0].lstrip("#")
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ValueError(f"{parts[0]!r} is not a case number")
+    verb = aliases.get(parts[1].lower(), "") if len(parts) == 2 else "show"
+    if not verb:
+        raise ValueError(f"{parts[1]!r} is not ack, close or show")
+    return CaseCommand(int(raw), verb)
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    """Whole minutes from ``start`` to ``end`` (never negative)."""
+    return int(max((end - start).total_seconds(), 0.0) // 60)
+
+
+def channel_label(channel_id: str) -> str:
+    """How to name a channel in a message: a clickable mention on Discord, ``#id`` elsewhere."""
+    raw = channel_id.split(":", 1)[1] if ":" in channel_id else channel_id
+    if channel_id.startswith("dc:") and raw.isdigit():
+        return f"<#{raw}>"
+    return f"#{raw}"

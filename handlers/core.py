@@ -9,6 +9,7 @@ from domain.events import CommandInvoked, MemberJoined
 from domain.i18n import t
 from handlers.ports import Context
 from handlers.registry import has_role, registry
+from handlers.tone import toned
 
 
 @registry.command("help", summary="List the commands you can use")
@@ -22,9 +23,12 @@ async def help_command(event: CommandInvoked, ctx: Context) -> Sequence[Action]:
 
 @registry.on(MemberJoined, order=90)
 async def welcome(event: MemberJoined, ctx: Context) -> Sequence[Action]:
+    """Welcome in the member's tone: neutral for a newcomer, gentle for someone returning
+    after sad posts or with an open support case (handlers/tone.py)."""
     channel = getattr(getattr(ctx.settings, "welcome", None), "channel_id", None)
+    if not channel:
+        return []
     name = event.member_name or event.member_id
-    text = t("core.welcome", ctx.lang, name=name)
-    if channel:
-        return [Reply(ctx.community_id, channel, text)]
-    return []
+    community = getattr(ctx.settings, "name", "") if ctx.settings is not None else ""
+    text = await toned(ctx, "welcome", event.member_id, name=name, community=community)
+    return [Reply(ctx.community_id, channel, text)]

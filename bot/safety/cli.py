@@ -101,6 +101,147 @@ def eval_command(
     )
 
 
+# --- exports ----------------------------------------------------------------------------
+
+audit_app = typer.Typer(help="The audit log (every automatic and human action).",
+                        no_args_is_help=True, add_completion=False)
+crisis_app = typer.Typer(help="Crisis records (steps, updates, postmortem).",
+                         no_args_is_help=True, add_completion=False)
+
+
+def _community_id(config: object, given: str) -> str:
+    """``console:demo`` as given, or a bare id resolved against the configured communities."""
+    communities = getattr(config, "communities", {})
+    if given in communities:
+        return given
+    matches = [cid for cid in communities if cid.split(":", 1)[-1] == given]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise _fail(f"community id {given!r} is ambiguous ({', '.join(sorted(matches))}); "
+                    "write it with its platform prefix")
+    return given
+
+
+def _open_out(out: Path | None) -> tuple[object, Path | None]:
+    if out is None:
+        return sys.stdout, None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        return tmp.open("w", encoding="utf-8", newline=""), tmp
+    except OSError as exc:
+        raise _fail(f"cannot write {str(out)!r}: {exc.strerror}") from None
+
+
+def _db_problem(exc: BaseException, url: str) -> str:
+    from bot.storage.engine import explain
+
+    text = explain(exc, url)
+    if "no such table" in text or ("does not exist" in text and "relation" in text):
+        text += "; run 'hearth db upgrade' first"
+    return text
+
+
+@audit_app.command("export")
+def audit_export(
+    community: str = typer.Option(..., "--community", help="Community id, e.g. dc:123 or "
+                                  "console:demo (a bare id is matched against the config)."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    fmt: str = typer.Option("", "--format", help="jsonl or csv (default: from --out's "
+                            "extension, else jsonl)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Config TOML file."),
+) -> None:
+    """Export one community's audit log, oldest first (JSON Lines or CSV)."""
+    import asyncio
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.cli import load
+    from bot.safety.export import write_audit
+    from bot.storage.engine import DatabaseError, create_engine
+
+    chosen = (fmt or (out.suffix.lstrip(".") if out is not None else "") or "jsonl").lower()
+    if chosen not in ("jsonl", "csv", "json"):
+        raise _fail(f"unknown format {chosen!r}; use jsonl or csv")
+    chosen = "jsonl" if chosen == "json" else chosen
+    cfg = load(config)
+    community_id = _community_id(cfg, community)
+    handle, tmp = _open_out(out)
+
+    async def go() -> int:
+        engine = create_engine(cfg.database.url)
+        try:
+            return await write_audit(engine, community_id, handle, chosen)  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(go())
+    except DatabaseError as exc:
+        raise _fail(str(exc)) from None
+    except (SQLAlchemyError, OSError) as exc:  # unreachable server, schema not upgraded
+        raise _fail(_db_problem(exc, cfg.database.url)) from None
+    finally:
+        if tmp is not None:
+            handle.close()  # type: ignore[attr-defined]
+    if tmp is not None and out is not None:
+        tmp.replace(out)
+        typer.echo(f"wrote {count} audit entries of {community_id} to {out}", err=True)
+
+
+@crisis_app.command("export")
+def crisis_export(
+    crisis_id: int = typer.Argument(..., min=1, help="Crisis number (shown by /crisis)."),
+    community: str = typer.Option(..., "--community", help="Community id, e.g. dc:123."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    fmt: str = typer.Option("md", "--format", help="md (timeline) or json."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Config TOML file."),
+) -> None:
+    """Export a crisis: timeline, steps, status updates and the postmortem."""
+    import asyncio
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.cli import load
+    from bot.safety.export import ExportError, crisis_record, render_crisis
+    from bot.storage.engine import create_engine
+
+    if fmt not in ("md", "json"):
+        raise _fail(f"unknown format {fmt!r}; use md or json")
+    cfg = load(config)
+    community_id = _community_id(cfg, community)
+    settings = cfg.community(community_id)
+    lang = settings.language if settings is not None else "en"
+
+    async def go() -> dict:
+        engine = create_engine(cfg.database.url)
+        try:
+            return await crisis_record(engine, community_id, crisis_id, settings=settings,
+                                       lang=lang)
+        finally:
+            await engine.dispose()
+
+    try:
+        record = asyncio.run(go())
+    except ExportError as exc:
+        raise _fail(str(exc)) from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise _fail(_db_problem(exc, cfg.database.url)) from None
+    text = render_crisis(record, fmt)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    handle, tmp = _open_out(out)
+    try:
+        handle.write(text)  # type: ignore[attr-defined]
+    finally:
+        handle.close()  # type: ignore[attr-defined]
+    assert tmp is not None
+    tmp.replace(out)
+    typer.echo(f"wrote crisis #{crisis_id} of {community_id} to {out}", err=True)
+
+
 # --- benchmark --------------------------------------------------------------------------
 
 _SYLLABLES = ("ka", "zu", "mi", "tor", "ex", "lan", "qui", "bro", "fex", "yol", "dra", "vin",
@@ -305,9 +446,7 @@ def bench_filters(json_out: bool = False, *, messages: int = 20_000, seed: int =
         "naive_flagged": naive_flagged,
         "targets": {"p99_ms": 0.2, "speedup": 50},
     }
-    if json_out:
-        typer.echo(json.dumps(report))
-    else:
+    if not json_out:  # with --json the ``hearth bench filters`` command prints the report
         out = sys.stdout
         out.write(
             f"filters: {report['keywords']} keywords, {report['regexes']} regexes, structural "

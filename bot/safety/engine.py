@@ -343,6 +343,12 @@ class FilterEngine:
             message_count=message_count,
         )
 
+    def adopt_history(self, other: FilterEngine) -> None:
+        """Take over ``other``'s memory of recent messages (config reload keeps flood and
+        duplicate detection running across the rebuild)."""
+        for member_id, history in other._history.items():
+            self._remember(member_id, history)
+
     def _remember(self, member_id: str, history: st.MemberHistory) -> None:
         self._history[member_id] = history
         self._history.move_to_end(member_id)
@@ -367,10 +373,15 @@ class FilterEngine:
         return RuleHit(spec.rule_id, "spam", spec.action, spec.dry_run,
                        f"spam probability {probability:.2f}", None, probability)
 
-    def spam_scored(self, text: str, channel_id: str) -> bool:
+    def spam_scored(self, text: str, channel_id: str, *, newcomer: bool = True) -> bool:
         """Whether the spam model should score this message at all (saves model calls)."""
         plan = self.plan_for(channel_id)
-        return plan.enabled and plan.spam is not None and len(text) >= plan.spam[0].min_chars
+        if not plan.enabled or plan.spam is None:
+            return False
+        rule = plan.spam[0]
+        if rule.scope == "newcomers" and not newcomer:
+            return False
+        return len(text) >= rule.min_chars
 
     def category_hits(
         self,

@@ -13,6 +13,17 @@ LinearSVC and hashed features at the 0.5 threshold, the differences were small, 
 in linear time, which matters when moderators' verdicts retrain it often. The choice is fixed
 here, not re-tuned per data set.
 
+Starter data (``data/starter_*.txt``, written for this project): everyday chat in a dozen
+languages — including the hard cases, people talking about money, crypto, giveaways run by
+the community, DMs and links, and people in distress — against the spam families seen on
+Discord and Telegram (task scams, fake support and phishing, giveaways and airdrops,
+investment and "signals" groups, romance and adult bait, loans, counterfeit goods), many
+homoglyph- or spacing-obfuscated. Moderators' verdicts extend it per community.
+
+Live scoring: :meth:`SpamClassifier.score` does not call scikit-learn; a small replica of the
+two analyzers and the dot product (with a per-word cache of character n-grams) gives the
+same probability at a fraction of the per-call cost. A property test keeps them equal.
+
 Storage: :meth:`SpamClassifier.to_bytes` writes vocabulary, IDF weights and the linear
 weights (no pickle: loading a model from the database cannot execute code, and a model
 survives scikit-learn upgrades). The blob starts with :data:`FORMAT` and carries metadata.
@@ -22,7 +33,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +113,7 @@ class SpamClassifier:
     _vectorizers: list[Any] = field(default_factory=list, repr=False)
     _coef: Any = field(default=None, repr=False)
     _intercept: float = field(default=0.0, repr=False)
+    _fast: Any = field(default=None, repr=False)
 
     # --- training ---------------------------------------------------------------------
 
@@ -134,6 +149,7 @@ class SpamClassifier:
         )
         model.fit(matrix, labels)
         self._vectorizers = vectorizers
+        self._fast = None
         self._coef = np.asarray(model.coef_[0], dtype=np.float32)
         self._intercept = float(model.intercept_[0])
         digest = hashlib.sha256()
@@ -177,7 +193,28 @@ class SpamClassifier:
         return [float(p) for p in 1.0 / (1.0 + np.exp(-z))]
 
     def score(self, text: str) -> float:
-        return self.predict_proba([text])[0]
+        """Spam probability of one message.
+
+        The live path: a pure-Python replica of the two TF-IDF views and the dot product,
+        about two orders of magnitude cheaper per message than ``TfidfVectorizer.transform``
+        (whose per-call validation dominates for one short text). A test pins it to
+        :meth:`predict_proba`.
+        """
+        return self.score_normalised(normalise(text) if isinstance(text, str) else "")
+
+    def score_normalised(self, text: str) -> float:
+        """:meth:`score` for text already passed through ``normalise`` (skips it)."""
+        fast = self._fast
+        if fast is None:
+            if not self.trained:
+                raise SpamModelError(
+                    "the spam model is not trained; call train() or from_bytes()")
+            fast = self._fast = _FastScorer.build(self._vectorizers, self._coef)
+        if fast is False:
+            return self.predict_proba([text])[0]
+        z = fast.decision(text) + self._intercept
+        z = max(-50.0, min(50.0, z))
+        return 1.0 / (1.0 + math.exp(-z))
 
     def predict(self, texts: Sequence[str], threshold: float | None = None) -> list[bool]:
         cut = self.threshold if threshold is None else threshold
@@ -265,3 +302,85 @@ class SpamClassifier:
         model._coef = coef
         model._intercept = float(header["intercept"])
         return model
+
+
+class _FastScorer:
+    """Per-view ``term -> (idf, coefficient)`` tables and the sklearn analyzers re-done.
+
+    Mirrors ``TfidfVectorizer(lowercase=True, sublinear_tf=True, norm="l2")`` exactly for
+    the ``char_wb`` and ``word`` analyzers: n-grams counted, ``1 + log(count)`` times IDF,
+    L2-normalised per view, dotted with the view's slice of the linear weights.
+    """
+
+    WORD_CACHE = 50_000  # distinct words whose char n-grams are remembered
+
+    def __init__(self, views: list[tuple[str, tuple[int, int], Any, dict[str, Any]]]) -> None:
+        self.views = views
+        self._words: dict[str, tuple[tuple[str, int], ...]] = {}
+
+    @classmethod
+    def build(cls, vectorizers: list[Any], coef: Any) -> _FastScorer | bool:
+        views = []
+        offset = 0
+        for vec in vectorizers:
+            analyzer = vec.analyzer
+            if analyzer not in ("char_wb", "word") or vec.preprocessor or vec.strip_accents:
+                return False
+            idf = vec.idf_
+            table: dict[str, tuple[float, float]] = {}
+            for term, index in vec.vocabulary_.items():
+                table[term] = (float(idf[index]), float(coef[offset + index]))
+            offset += len(vec.vocabulary_)
+            pattern = re.compile(vec.token_pattern) if analyzer == "word" else None
+            views.append((analyzer, tuple(vec.ngram_range), pattern, table))
+        return cls(views)
+
+    def _word_grams(self, word: str, min_n: int, max_n: int,
+                    table: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+        """The in-vocabulary char n-grams of one padded word with their counts (cached:
+        chat reuses a small set of words, so most words cost one dict lookup)."""
+        padded = f" {word} "
+        size = len(padded)
+        grams: list[str] = []
+        for n in range(min_n, max_n + 1):
+            if n >= size:
+                grams.append(padded)  # sklearn keeps a short word once
+                break
+            grams += [padded[i : i + n] for i in range(size - n + 1)]
+        found = tuple((g, c) for g, c in Counter(grams).items() if g in table)
+        if len(self._words) >= self.WORD_CACHE:
+            self._words.clear()
+        self._words[word] = found
+        return found
+
+    def decision(self, text: str) -> float:
+        lowered = text.lower()
+        total = 0.0
+        for analyzer, (min_n, max_n), pattern, table in self.views:
+            counts: dict[str, int] = {}
+            if analyzer == "char_wb":
+                cache = self._words
+                for word in lowered.split():
+                    grams = cache.get(word)
+                    if grams is None:
+                        grams = self._word_grams(word, min_n, max_n, table)
+                    for gram, count in grams:
+                        counts[gram] = counts.get(gram, 0) + count
+            else:
+                tokens = pattern.findall(lowered)
+                words = list(tokens) if min_n == 1 else []
+                for n in range(max(min_n, 2), min(max_n + 1, len(tokens) + 1)):
+                    words += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+                for gram in words:
+                    if gram in table:
+                        counts[gram] = counts.get(gram, 0) + 1
+            norm = 0.0
+            dot = 0.0
+            for gram, count in counts.items():
+                idf, weight = table[gram]
+                value = (1.0 + math.log(count)) * idf if count > 1 else idf
+                norm += value * value
+                dot += value * weight
+            if norm > 0.0:
+                total += dot / math.sqrt(norm)
+        return total

@@ -175,36 +175,104 @@ PATTERNS: dict[str, list[str]] = {
 }
 
 
+def _re2_prefilter_pattern(pattern: str) -> str | None:
+    """A RE2 pattern matching at least wherever Python's ``pattern`` matches, or None.
+
+    Used only as a prefilter (the Python pattern confirms every candidate), so it may match
+    more but never less: ``\\d``/``\\w`` become their Unicode classes (Python's are Unicode
+    too; RE2's are ASCII), word boundaries are dropped (RE2's ``\\b`` is ASCII-only, and
+    removing an assertion can only widen a match), the digit look-arounds become consuming
+    ``[^\\pN]`` alternatives, and a pattern with any other look-around is left to Python.
+    """
+    pattern = pattern.replace("(?<!\\d)", "(?:^|[^\\pN])").replace("(?!\\d)", "(?:[^\\pN]|$)")
+    if "(?<" in pattern or "(?=" in pattern or "(?!" in pattern:
+        return None
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            pair = pattern[i : i + 2]
+            if pair == "\\b" and not in_class:
+                pass  # RE2's \b is ASCII-only; dropping the assertion only widens matches
+            elif pair == "\\B":
+                return None
+            elif pair == "\\d":
+                out.append("\\pN")
+            elif pair == "\\w":
+                out.append("\\pL\\pN_" if in_class else "[\\pL\\pN_]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 @dataclass
 class KeywordCategoryScorer:
-    """Offline pattern scorer for the twelve categories (en + zh, some ru)."""
+    """Offline pattern scorer for the twelve categories (en + zh, some ru).
+
+    All patterns also go into one RE2 ``Set`` used as a prefilter: a single linear-time pass
+    over the message says which patterns could match, and only those run in Python's ``re``
+    (for the evidence). Ordinary chat matches nothing, so it costs one pass instead of ~60
+    regex searches.
+    """
 
     name: str = "keywords"
     single_hit: float = 0.8
     multi_hit: float = 0.95
     _compiled: dict[str, list[re.Pattern[str]]] = field(default_factory=dict, repr=False)
+    _flat: list[tuple[str, re.Pattern[str]]] = field(default_factory=list, repr=False)
+    _set: Any = field(default=None, repr=False)
+    _always: tuple[int, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         self._compiled = {
             category: [re.compile(p, re.IGNORECASE) for p in patterns]
             for category, patterns in PATTERNS.items()
         }
+        self._flat = [(c, p) for c, patterns in self._compiled.items() for p in patterns]
+        self._set, self._always = _build_prefilter([p.pattern for _, p in self._flat])
 
     def matches(self, text: str) -> dict[str, list[str]]:
         """Evidence per category: the matched pieces of the normalised text."""
         folded = normalise(text).casefold() if isinstance(text, str) else ""
-        found: dict[str, list[str]] = {}
-        for category, patterns in self._compiled.items():
-            for pattern in patterns:
-                m = pattern.search(folded)
-                if m is not None:
-                    found.setdefault(category, []).append(m.group())
-        return found
+        return self.matches_folded(folded)
+
+    def matches_folded(self, folded: str) -> dict[str, list[str]]:
+        """:meth:`matches` for text already normalised and case-folded."""
+        if self._set is None:
+            candidates: Sequence[int] = range(len(self._flat))
+        else:
+            found = self._set.Match(folded) or ()
+            candidates = sorted({*found, *self._always}) if self._always else sorted(found)
+        result: dict[str, list[str]] = {}
+        for index in candidates:
+            category, pattern = self._flat[index]
+            m = pattern.search(folded)
+            if m is not None:
+                result.setdefault(category, []).append(m.group())
+        return result
 
     def score_one(self, text: str) -> dict[str, float]:
+        return self._scores(self.matches(text))
+
+    def score_folded(self, folded: str) -> tuple[dict[str, float], dict[str, str]]:
+        """Scores and evidence for normalised, case-folded text (the line-1 fast path)."""
+        found = self.matches_folded(folded)
+        return self._scores(found), {c: ", ".join(p) for c, p in found.items()}
+
+    def _scores(self, found: dict[str, list[str]]) -> dict[str, float]:
         return {
             category: self.multi_hit if len(pieces) > 1 else self.single_hit
-            for category, pieces in self.matches(text).items()
+            for category, pieces in found.items()
         }
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
@@ -213,6 +281,53 @@ class KeywordCategoryScorer:
     def evidence(self, text: str) -> dict[str, str]:
         """``{category: "matched, pieces"}`` for rule-hit evidence."""
         return {c: ", ".join(p) for c, p in self.matches(text).items()}
+
+
+def _build_prefilter(patterns: list[str]) -> tuple[Any, tuple[int, ...]]:
+    """(RE2 Set over the patterns it can take, indices Python must always try)."""
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - google-re2 is a dependency
+        return None, ()
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = False
+    regex_set = re2.Set.SearchSet(options)
+    always: list[int] = []
+    added = 0
+    for index, pattern in enumerate(patterns):
+        translated = _re2_prefilter_pattern(pattern)
+        if translated is None:
+            always.append(index)
+            continue
+        try:
+            position = regex_set.Add(translated)
+        except re2.error:
+            always.append(index)
+            continue
+        if position != added:  # pragma: no cover - RE2 numbers patterns in order
+            return None, ()
+        added += 1
+    if not added:
+        return None, tuple(always)
+    # Set indices count only added patterns: map them back when something was skipped.
+    if always:
+        return _MappedSet(regex_set, [i for i in range(len(patterns)) if i not in always]), \
+            tuple(always)
+    regex_set.Compile()
+    return regex_set, ()
+
+
+class _MappedSet:
+    """A compiled RE2 Set whose match indices are mapped back to pattern positions."""
+
+    def __init__(self, regex_set: Any, positions: list[int]) -> None:
+        regex_set.Compile()
+        self._set = regex_set
+        self._positions = positions
+
+    def Match(self, text: str) -> list[int]:
+        return [self._positions[i] for i in (self._set.Match(text) or ())]
 
 
 class TransformersToxicityScorer:

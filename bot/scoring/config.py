@@ -131,7 +131,12 @@ class QuestionSettings(_Section):
     enabled: bool = Field(True, description="Acknowledge frustrated, unanswered questions.")
     wait_minutes: float = Field(10.0, gt=0, description="Minutes without a reply before acting.")
     min_confidence: float = Field(0.4, ge=0, le=1, description="Negative score needed.")
-    helper_role: str | None = Field(None, description="Role pinged for the question.")
+    helper_role: str | None = Field(
+        None, description="Mention text of the helper role, e.g. '<@&123>' or '@helpers'."
+    )
+    helper_channel: str | None = Field(
+        None, description="Channel for the helper ping (default: the question's channel)."
+    )
 
     def policy(self) -> QuestionPolicy:
         return QuestionPolicy(
@@ -150,13 +155,23 @@ class DistressSettings(_Section):
         description='Helplines per language, e.g. {"en": ["988 Lifeline (US): call or text '
         '988"]}; none → a pointer to findahelpline.com.',
     )
-    oncall_role: str | None = Field(None, description="Role paged for a new support case.")
+    oncall_role: str | None = Field(
+        None,
+        description="Mention text of the on-call role paged for a new case, e.g. '<@&123>' "
+        "(Discord) or '@oncall' (Telegram).",
+    )
+    case_role: Literal["moderator", "expert", "admin"] = Field(
+        "moderator",
+        description="Hearth role that may list, acknowledge and close support cases "
+        "(/mod cases, /mod case); expert = only members with the expert role (and admins).",
+    )
     oncall_channel: str | None = Field(
         None, description="Private channel visible only to the support role, for pages."
     )
     escalation_roles: list[str] = Field(
         default_factory=list,
-        description="Roles paged on the 1st, 2nd … missed SLA (the last repeats).",
+        description="Mention texts paged on the 1st, 2nd … missed SLA (the last repeats); "
+        "none → the on-call role again.",
     )
     sla_minutes: float = Field(8.0, gt=0, description="Minutes to acknowledge before re-page.")
     max_pages: int = Field(5, ge=1, le=50, description="Pages per case, including the first.")
@@ -248,6 +263,16 @@ class SentimentSettings(_Section):
     )
     queue_size: int = Field(
         2000, ge=1, description="Messages waiting for the model; beyond → lexicon inline."
+    )
+    scoring_mode: Literal["async", "ordered", "inline"] = Field(
+        "async",
+        description="async: intake never waits, a full queue falls back to the lexicon (live "
+        "bots); ordered: intake waits only for queue space, never falls back — repeatable "
+        "results, still batched (demo, replay, benchmarks); inline: each message is scored "
+        "and acted on before its event finishes (console, tests; slowest).",
+    )
+    memory_members: int = Field(
+        50_000, ge=100, description="Members whose recent scores are kept in memory for tone."
     )
     tone: ToneSettings = Field(
         default_factory=ToneSettings, description="How recent sentiment picks a reply's tone."

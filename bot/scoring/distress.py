@@ -47,6 +47,7 @@ LAUGHTER_FACTOR = 0.6
 TRIVIAL_FACTOR = 0.6
 CONDITIONAL_FACTOR = 0.6
 MAX_SEGMENTS = 12
+NEIGHBOUR_MARGIN = 0.1  # cosine gap at which a nearer hard negative vetoes the probe
 PROBE_MIN_SIMILARITY = 0.4  # "loosely related" in MiniLM space (unrelated ≈ 0.2, paraphrase ≈ 0.7)
 
 # --------------------------------------------------------------------------------------
@@ -166,6 +167,8 @@ EN_IDIOMS: tuple[str, ...] = (
     r"\bi'?m dead\b(?=[^.!?]{0,10}(lol|lmao|😂|🤣|💀|haha|xd))",
     r"\bcut (the|a|this|that|our|my) (release|branch|tag|build|cord|video|clip|cost|line)\b",
     r"\bend (this|the) (meeting|call|stream|game|match|session|thread|discussion)\b",
+    r"\b(disappear|vanish|hide) (under|into|in) (a |the |my )?(blanket|covers|bed|couch|"
+    r"hoodie|hole|books)\b",
 )
 
 EN_NEGATED = re.compile(
@@ -206,23 +209,27 @@ ZH_PATTERNS: tuple[tuple[str, float, str], ...] = (
     ("zh_once_and_for_all", 0.7,
      r"一了百了|(不如|还不如|干脆)死了?(算了)?|死了(算了|就好了|一了百了)"),
     ("zh_life_pointless", 0.7,
-     r"活着(真的|真|其实|好像|也|都|已经|根本)?(没|没有|毫无)(什么)?(意思|意义|盼头|希望)|"
-     r"活着(真的|好|真|太)?累|"
+     r"活着[^，。！？,.!?]{0,4}(没|没有|毫无)(什么)?(意思|意义|盼头|希望)|"
+     r"活(着|得)[^，。！？,.!?]{0,3}累|"
      r"活着(有什么|干什么|干嘛|还有什么)(意思|意义|用)?"),
-    ("zh_cant_hold", 0.5, r"撑不下去|撑不住了|熬不下去|坚持不下去|扛不住了"),
+    ("zh_cant_hold", 0.5,
+     r"撑不下去|撑不住了|熬不下去|熬不住了|坚持不下去|扛不住了|不想(再)?(坚持|撑)(下去)?了"),
     ("zh_better_without_me", 0.9,
-     r"没有我(的话)?[，,]?[^，。！？,.!?]{0,8}(更好|更轻松|更开心|更幸福)"),
+     r"没有我(的话)?[，,]?[^。！？.!?]{0,10}(会)?(更)?(好过|好|轻松|开心|幸福)"),
     ("zh_nobody_cares", 0.85,
      r"(我)?(消失|死|不在|走)了?(也)?(不会有人|没人|没有人|没谁)"
      r"(在乎|关心|发现|难过|在意|记得)"),
     ("zh_burden", 0.6,
-     r"我(就)?是(个|一个)?(累赘|负担|废物)|拖累(了)?(大家|家人|所有人|你们)"),
+     r"我(就)?是(个|一个)?(累赘|负担|废物|多余的人)|"
+     r"拖累(了)?[^，。！？]{0,3}(大家|家人|家里人|所有人|你们|爸妈|父母)"),
     ("zh_last_words", 0.8, r"遗书|写好了?遗言|交代(一下)?后事"),
     ("zh_farewell", 0.7,
-     r"永别了|再见了?[，,]?(这个)?世界|离开这个世界|"
+     r"永别了|再见了?[，,]?(这个)?世界|离开这个世界|(下辈子|来世|来生)再见|"
+     r"(以后|再也)[^，。！？]{0,3}(见不到|看不到|找不到)我了|"
      r"最后(一次)?(跟|和)(你们|大家)(说|聊)|这是我(的)?最后一(条|次)"),
     ("zh_never_wake", 0.8,
-     r"不想(再)?醒来|(睡着|睡过去)(了)?就(不要|别|再也不)醒|一觉不醒|永远(睡|睡下去|睡过去)|"
+     r"不想(再)?醒来|(希望|真希望|但愿)[^，。！？]{0,4}(不要|别|不会|再也不)(再)?醒(来|过来)?|"
+     r"要是(我)?(没有|从没|从来没)(被)?(出生|生下来)|(睡着|睡过去)(了)?就(不要|别|再也不)醒|一觉不醒|永远(睡|睡下去|睡过去)|"
      r"(睡|闭上眼)(了)?(就)?(再也)?不(要)?醒(来|过来)?"),
     ("zh_undeserving", 0.8, r"(不该|不配|不值得|没资格)(再)?活(着|下去)?|不如不存在|不想存在"),
     ("zh_after_gone", 0.6,
@@ -231,12 +238,17 @@ ZH_PATTERNS: tuple[tuple[str, float, str], ...] = (
     ("zh_self_harm", 0.85,
      r"自残|伤害自己|割(了)?(腕|手腕|自己)|划(了)?(手|手腕|自己)|(想|又)?(打|掐|咬)(了)?自己"),
     ("zh_means", 0.6,
-     r"跳楼|跳河|跳桥|上吊|烧炭|安眠药|吞药|攒(了)?(很多|够)?药|药(都|已经)?攒(够|好|齐)了?"),
+     r"跳楼|跳河|跳桥|上吊|烧炭|安眠药|吞药|攒[^，。！？]{0,3}药|药[^，。！？]{0,5}攒(够|好|齐|了)|"
+     r"(站|坐|爬)(在|到|上)(了)?(天台|楼顶|顶楼|桥上|窗台)[^。！？]{0,10}(想|犹豫|往下看|跳)"),
+    ("zh_in_case", 0.55,
+     r"(拜托|照顾|遗书|遗言|写(了|好)?(一封)?信|密码|存款|银行卡|保险)[^。！？]{0,15}以防万一|"
+     r"以防万一[^。！？]{0,15}(拜托|照顾|遗书|遗言|信|密码|存款|银行卡|保险)"),
     ("zh_give_away", 0.45,
      r"把(我的)?(东西|猫|狗|游戏账号|账号)(都)?(送|留|给)(给)?(你们|大家|别人|人)|"
      r"以后(就)?(用不着|用不到|不需要)了"),
     ("zh_care_for", 0.5,
-     r"(帮我|替我)照顾(好)?(我的)?(猫|狗|家人|爸妈|父母|孩子|妈妈|爸爸)"),
+     r"(帮我|替我)照顾(好)?(我的)?(猫|狗|家人|爸妈|父母|孩子|妈妈|爸爸)|"
+     r"(我的)?(猫|狗|孩子|家人|爸妈)[^，。！？]{0,3}(就)?(拜托|交给)(你们|大家|你)(照顾)?了"),
     ("zh_disturb_no_more", 0.6, r"再也不会(打扰|麻烦|烦)(你们|大家|你)了"),
     ("zh_relief", 0.35, r"(想|只想|终于可以)解脱"),
     ("zh_hopeless", 0.3, r"生无可恋|没有希望了|看不到希望|没有未来"),
@@ -608,6 +620,16 @@ class DistressDetector:
             # The probe is trusted only near its training data: a sentence unrelated to every
             # distress exemplar is outside what it learned, whatever it extrapolates.
             prob = probs[k] if probs is not None and p >= PROBE_MIN_SIMILARITY else 0.0
+            if n > p:
+                # A hard negative is closer than every distress exemplar: the local evidence
+                # contradicts the linear probe, which then counts only in proportion to how
+                # small that gap is (gone at NEIGHBOUR_MARGIN).
+                prob *= max(0.0, 1.0 - (n - p) / NEIGHBOUR_MARGIN)
+            pat = patterns[owner]
+            if pat.trivial:
+                # A trivial topic (exam, game, "this week") makes a *generalisation* less
+                # trustworthy; a near-paraphrase of a distress statement stays one.
+                prob *= TRIVIAL_FACTOR
             conf = max(near, prob)
             reason = f"similarity:{p:.2f}/neg:{n:.2f}" + (
                 f"/probe:{prob:.2f}" if probs is not None else ""
@@ -618,10 +640,8 @@ class DistressDetector:
             pat = patterns[owner]
             if pat.negated or (pat.laughter and pat.trivial):
                 conf = 0.0
-            else:
-                conf *= (LAUGHTER_FACTOR if pat.laughter else 1.0) * (
-                    TRIVIAL_FACTOR if pat.trivial else 1.0
-                )
+            elif pat.laughter:
+                conf *= LAUGHTER_FACTOR
             result[owner] = (conf, reason)
         return result
 

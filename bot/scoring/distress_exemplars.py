@@ -14,7 +14,7 @@ the feature request included), not from any evaluation set.
 
 from __future__ import annotations
 
-EXEMPLARS_VERSION = "en-1"
+EXEMPLARS_VERSION = "en-2"
 
 DISTRESS: tuple[str, ...] = (
     "I want to kill myself",
@@ -71,6 +71,35 @@ DISTRESS: tuple[str, ...] = (
     "I don't have anything left to live for",
     "I'm trapped and there's no way out except one",
     "sorry guys, I won't be bothering you anymore after tonight",
+    # en-2: more implicit statements per warning sign (hopelessness, burden, not belonging,
+    # farewells, affairs in order, means and plans, self-harm, passive wishes to die)
+    "nothing is ever going to change, I'm just waiting for it to be over",
+    "every day is the same pain and I can't face another one",
+    "I'm exhausted from existing",
+    "I'm done fighting, I have nothing left in me",
+    "I'm just dragging everyone down, they'd be fine without me around",
+    "my family would have one less problem to deal with if I was gone",
+    "all I do is ruin things for the people I love",
+    "I've been invisible for so long, it wouldn't matter if I stopped existing",
+    "thank you for being my friends, please take care of yourselves",
+    "this is the last time you'll hear from me",
+    "please don't blame yourselves for what happens",
+    "I sorted out my bank accounts and wrote down who gets my things",
+    "if anything happens to me, my passwords are in the notebook on my desk",
+    "I made sure someone will feed my cat after I'm gone",
+    "I finished writing notes for everyone I care about",
+    "I know exactly how and when I'm going to do it",
+    "I stood on the roof for an hour tonight thinking about jumping",
+    "I counted my pills, there are enough now",
+    "I cut myself again, it's the only way I feel anything",
+    "I burned my arm on purpose last night",
+    "sometimes I hope a car hits me on the way home",
+    "the world would be quieter without me in it",
+    "I want everything to stop, for good",
+    "by tomorrow none of this will be my problem anymore",
+    "tell my mom I loved her if I'm not around tomorrow",
+    "I don't deserve to be alive",
+    "I can't bear this pain any longer, I want out of this life",
 )
 
 NOT_DISTRESS: tuple[str, ...] = (
@@ -116,6 +145,30 @@ NOT_DISTRESS: tuple[str, ...] = (
     "feeling lonely tonight, anyone want to chat?",
     "my plants all died while I was away",
     "I'm quitting this game for good, it's not fun anymore",
+    # en-2: venting and frustration about things, places and people (not about living)
+    "I'm so tired of all the arguing in this channel",
+    "sick and tired of the constant lag every evening",
+    "I'm done with this project, nobody ever reviews my pull requests",
+    "nobody cares about my feature request apparently",
+    "I give up on this puzzle, it's impossible",
+    "I can't take this heat anymore, send help",
+    "kill me now, another three hour meeting",
+    "I'd rather die than sit through that lecture again lol",
+    "this update is hopeless, everything is broken",
+    "I just want this week to be over already",
+    "I'm exhausted from arguing with people online",
+    "this decision is terrible and the admins don't listen",
+    "the server is dying, nobody posts anymore",
+    "I want to hide under a blanket all weekend",
+    "rough day at work, but tomorrow is another day",
+    "please feed my cat while I'm on vacation",
+    "I wrote a goodbye card for my coworker who's retiring",
+    "I'm leaving this server, too much drama, bye",
+    "my phone is about to die, talk later",
+    "I bought a rope for my climbing lessons",
+    "I cut my own hair during lockdown and it looks awful",
+    "I burned my hand on the stove while cooking",
+    "I hurt my knee playing football again",
 )
 
 # Ordinary chat on every topic, so a model trained on the lists above learns what distress
@@ -161,4 +214,9 @@ EVERYDAY: tuple[str, ...] = (
     "I'm so proud of my daughter, she graduated today",
     "please take care of yourselves during the heatwave",
     "goodbye 2023, hello new year!",
+    "the mods changed the rules again without asking anyone",
+    "people keep fighting about the new update",
+    "I wrote down all the steps so the next person can set it up",
+    "I'm sorting out my finances this weekend",
+    "thanks for all the help everyone, you're the best",
 )

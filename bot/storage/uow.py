@@ -61,6 +61,12 @@ class _Staging:
     def add_stats(self, member_id: str, **changes: Any) -> None:
         self.staged.add_stats(member_id, **changes)
 
+    def set_activity_points(self, points: int) -> None:
+        """Record on this event's own activity row (staged by the activity handler) the
+        points it earned, so reports can read them without joining the ledger."""
+        if self.staged.activity is not None:
+            self.staged.activity["points"] = points
+
     def saw_member(self, member_id: str, at: datetime, *, name: str = "",
                    joined: bool = False, left: bool = False,
                    counters: dict[str, Any] | None = None) -> None:

@@ -134,6 +134,11 @@ class MemberGrowthState:
         return state
 
 
+def pack_fingerprint(fingerprint: frozenset[int]) -> str:
+    """The stored text form of one fingerprint (see ``to_dict``)."""
+    return _pack(fingerprint)
+
+
 def _pack(fingerprint: frozenset[int]) -> str:
     ordered = sorted(fingerprint)
     return base64.b64encode(struct.pack(f">{len(ordered)}I", *ordered)).decode("ascii")
@@ -167,6 +172,7 @@ def _int(value: object) -> int:
 
 
 _FIELDS: tuple[str, ...] = tuple(MemberGrowthState.__dataclass_fields__)
+STATE_FIELDS = _FIELDS  # public: storage codecs serialise the same fields in the same way
 _KINDS: dict[str, str] = {
     "member_id": "str",
     "stage": "str",

@@ -122,6 +122,66 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "支持工单 {case_id} 已由 {by} 确认，用时 {minutes} 分钟。",
     },
     "feelings.distress.ack_button": {"en": "Acknowledge", "zh": "确认接手"},
+    "feelings.distress.no_dm": {
+        "en": "(The member was not messaged again: they got the support message less than "
+        "{hours} hours ago.)",
+        "zh": "（未再次私信该成员：{hours} 小时内已发送过支持信息。）",
+    },
+    "feelings.distress.exhausted": {
+        "en": "{role} Support case {case_id} has waited {minutes} minutes without an "
+        "acknowledgement. This was the last automatic page — please pick it up: {link}",
+        "zh": "{role} 支持工单 {case_id} 已等待 {minutes} 分钟仍未被确认。这是最后一次自动呼叫，"
+        "请尽快接手：{link}",
+    },
+    # ---- support cases: /mod cases, /mod case ID ack|close|show (support role only) ----------
+    "feelings.case.status.open": {"en": "open", "zh": "待确认"},
+    "feelings.case.status.acknowledged": {"en": "acknowledged", "zh": "已确认"},
+    "feelings.case.status.closed": {"en": "closed", "zh": "已关闭"},
+    "feelings.cases.none": {
+        "en": "No open support cases.",
+        "zh": "目前没有未关闭的支持工单。",
+    },
+    "feelings.cases.header": {
+        "en": "Open support cases ({count}):",
+        "zh": "未关闭的支持工单（{count} 个）：",
+    },
+    "feelings.cases.line": {
+        "en": "#{case_id} · {status} · opened {minutes} min ago · {member} · pages: {pages} · "
+        "{link}",
+        "zh": "#{case_id} · {status} · {minutes} 分钟前开启 · {member} · 呼叫次数：{pages} · "
+        "{link}",
+    },
+    "feelings.case.detail": {
+        "en": "Case #{case_id} ({status}): member {member}, opened {minutes} min ago, "
+        "pages: {pages}, escalation level {level}, acknowledged by: {by}. Message: {link}",
+        "zh": "工单 #{case_id}（{status}）：成员 {member}，{minutes} 分钟前开启，呼叫次数：{pages}，"
+        "升级级别 {level}，确认人：{by}。消息链接：{link}",
+    },
+    "feelings.case.nobody": {"en": "nobody yet", "zh": "暂无"},
+    "feelings.case.usage": {
+        "en": "Usage: /case NUMBER [ack|close|show] — {problem}.",
+        "zh": "用法：/case 工单号 [ack|close|show]（确认／关闭／查看）——{problem}。",
+    },
+    "feelings.case.not_found": {
+        "en": "There is no support case #{case_id} in this community.",
+        "zh": "本社区没有编号为 #{case_id} 的支持工单。",
+    },
+    "feelings.case.already_acknowledged": {
+        "en": "Support case {case_id} was already acknowledged by {by}.",
+        "zh": "支持工单 {case_id} 已由 {by} 确认。",
+    },
+    "feelings.case.already_closed": {
+        "en": "Support case {case_id} is already closed.",
+        "zh": "支持工单 {case_id} 已经关闭。",
+    },
+    "feelings.case.closed": {
+        "en": "Support case {case_id} closed by {by}.",
+        "zh": "支持工单 {case_id} 已由 {by} 关闭。",
+    },
+    "feelings.case.not_allowed": {
+        "en": "Only the support team ({role}) can see or change support cases.",
+        "zh": "只有支持团队（{role}）可以查看或处理支持工单。",
+    },
     # ---- channel mood ---------------------------------------------------------------------
     "feelings.mood.alert": {
         "en": "Heads-up: the mood in {channel} dropped sharply (from {before} to {now}) while "
@@ -137,8 +197,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Slow mode in {channel} has ended.",
         "zh": "{channel} 的慢速模式已结束。",
     },
-    # ---- frustrated, unanswered question ------------------------------------------------------
+    # ---- frustrated, unanswered question (tone variants; gentle is the usual one) -----------
     "feelings.question.ack": {
+        "en": "Sorry this has been a pain, {name} — your question hasn't been forgotten. "
+        "I've asked our helpers to take a look.",
+        "zh": "{name}，抱歉让你久等了，你的问题没有被忽略。我已经请帮助团队来看看。",
+    },
+    "tone.question_ack.cheerful": {
+        "en": "Hey {name}, your question hasn't been forgotten! I've asked our helpers to "
+        "jump in.",
+        "zh": "{name}，你的问题没有被忘记！我已经请帮助团队来看看啦。",
+    },
+    "tone.question_ack.neutral": {
+        "en": "{name}, your question is still open — I've asked our helpers to take a look.",
+        "zh": "{name}，你的问题还没有人回答，我已经请帮助团队来看看。",
+    },
+    "tone.question_ack.gentle": {
         "en": "Sorry this has been a pain, {name} — your question hasn't been forgotten. "
         "I've asked our helpers to take a look.",
         "zh": "{name}，抱歉让你久等了，你的问题没有被忽略。我已经请帮助团队来看看。",

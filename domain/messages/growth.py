@@ -151,6 +151,67 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Took {amount} points from {member} ({reason}). Their balance: {balance}.",
         "zh": "已扣除 {member} {amount} 积分（{reason}）。当前余额：{balance}。",
     },
+    # --- /helpful ---------------------------------------------------------------------
+    "growth.helpful.usage": {
+        "en": "Tell me which answer helped: /helpful MESSAGE_ID (or paste the message link).",
+        "zh": "请告诉我哪条回答有帮助：/helpful 消息ID（或粘贴消息链接）。",
+    },
+    "growth.helpful.unknown_message": {
+        "en": "I can't find the message “{message}” in this community. Copy its id or link "
+              "again.",
+        "zh": "本社区中找不到消息“{message}”。请重新复制其 ID 或链接。",
+    },
+    "growth.helpful.already": {
+        "en": "You already marked this answer as helpful.",
+        "zh": "你已经将这条回答标记为有用。",
+    },
+    "growth.helpful.done": {
+        "en": "Marked as a helpful answer: {name} gets {points} points. Thank you!",
+        "zh": "已标记为有用回答：{name} 获得 {points} 积分。谢谢！",
+    },
+    # --- more shop and team replies ---------------------------------------------------
+    "growth.buy.title_usage": {
+        "en": "Write the title after the item: /buy {item_id} YOUR TITLE (1 to {max} "
+              "characters, no @ # < > ` * _ ~ | \\).",
+        "zh": "请在商品后写上头衔：/buy {item_id} 你的头衔（1 到 {max} 个字符，"
+              "不能包含 @ # < > ` * _ ~ | \\）。",
+    },
+    "growth.buy.title_set": {
+        "en": "Your profile now shows the title “{title}”.",
+        "zh": "你的个人资料现在显示头衔“{title}”。",
+    },
+    "growth.buy.recorded": {
+        "en": "Your purchase is recorded; a moderator will set it up for you.",
+        "zh": "已记录你的购买，版主会为你安排。",
+    },
+    "growth.team.standings_empty": {
+        "en": "There are no teams yet. Start one with /team create NAME.",
+        "zh": "还没有团队。使用 /team create 名称 创建一个。",
+    },
+    "growth.teams_feature_name": {"en": "Teams", "zh": "团队"},
+    "growth.shop_feature_name": {"en": "The points shop", "zh": "积分商店"},
+    "growth.rank.categories": {"en": "By category: {breakdown}", "zh": "分类：{breakdown}"},
+    "growth.profile.title": {"en": " · “{title}”", "zh": " · “{title}”"},
+    "growth.list_separator": {"en": ", ", "zh": "、"},
+    # --- command descriptions (slash-command lists) -------------------------------------
+    "growth.summary.rank": {"en": "Your level, rank and points (or a member's)",
+                            "zh": "查看你（或某位成员）的等级、排名和积分"},
+    "growth.summary.profile": {"en": "Your growth profile: stage, points, badges, team",
+                               "zh": "成长档案：阶段、积分、徽章、团队"},
+    "growth.summary.leaderboard": {"en": "Top members this week, this month or all time",
+                                   "zh": "本周、本月或总积分排行榜"},
+    "growth.summary.badges": {"en": "The badges you (or a member) earned",
+                              "zh": "查看你（或某位成员）获得的徽章"},
+    "growth.summary.team": {"en": "Create, join, leave or look at teams",
+                            "zh": "创建、加入、离开或查看团队"},
+    "growth.summary.shop": {"en": "What you can buy with your points",
+                            "zh": "查看可用积分购买的商品"},
+    "growth.summary.buy": {"en": "Buy an item from the points shop",
+                           "zh": "在积分商店购买商品"},
+    "growth.summary.points": {"en": "Grant or revoke a member's points, with a reason",
+                              "zh": "为成员增加或扣除积分（需填写原因）"},
+    "growth.summary.helpful": {"en": "Mark a message as a helpful answer",
+                               "zh": "将一条消息标记为有用回答"},
     # --- refusals --------------------------------------------------------------------
     "growth.refusal.cooldown": {
         "en": "No points for this message: wait {seconds} s between messages that earn.",
@@ -334,6 +395,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "growth.mee6.too_many_errors": {
         "en": "line {line}: stopped listing problems after {limit}; is this the right file?",
         "zh": "第 {line} 行：问题超过 {limit} 个，已停止列出；请确认文件是否正确。",
+    },
+    "growth.mee6.nothing_written": {
+        "en": "Nothing was imported because of the problems above. Fix those lines, or run "
+              "again with --skip-bad to import only the good rows.",
+        "zh": "由于以上问题，没有导入任何数据。请修正这些行，或加上 --skip-bad 只导入正确的行。",
+    },
+    "growth.mee6.dry_run": {
+        "en": "Dry run, nothing written: {imported} members ({xp} XP) would be imported; "
+              "{already} were imported before and would stay unchanged.",
+        "zh": "试运行，未写入：将导入 {imported} 名成员（{xp} XP）；{already} 名此前已导入，"
+              "将保持不变。",
+    },
+    "growth.mee6.imported": {
+        "en": "Imported {imported} members ({xp} XP); {already} were imported before and "
+              "were left unchanged.",
+        "zh": "已导入 {imported} 名成员（{xp} XP）；{already} 名此前已导入，保持不变。",
     },
     "growth.mee6.summary": {
         "en": "Read {rows} members from the {format} file; {errors} rows have problems.",

@@ -270,8 +270,28 @@ def _fix_links(text: str) -> str:
     return text
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fix_surrogates(text: str) -> str:
+    """Join surrogate pairs that arrived as two code points (JSON ``\\ud83d\\ude00``) into
+    one character and replace lone surrogates with U+FFFD: they cannot be encoded as UTF-8,
+    so every later stage (RE2, the database, the platforms) would choke on them."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def storable(text: str) -> str:
+    """``text`` unchanged except for surrogates (see :func:`_fix_surrogates`): safe to store
+    or send as UTF-8 while keeping exactly what the member wrote otherwise."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _fix_surrogates(text)
+
+
 def _once(text: str) -> str:
     if not text.isascii():
+        if _SURROGATE.search(text):
+            text = _fix_surrogates(text)
         # Set operations on the distinct characters are C-speed; most messages need none
         # of the substitutions below.
         chars = set(text)

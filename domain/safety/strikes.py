@@ -111,7 +111,17 @@ class StrikeLadder:
 
     def on_new_strike(self, existing: Sequence[Strike], now: datetime) -> StrikeDecision:
         """Decide what one more strike at ``now`` does, given the member's strike records."""
-        count = self.count(existing, now) + 1
+        return self.after_count(self.count(existing, now), now)
+
+    def after_count(self, active_before: int, now: datetime) -> StrikeDecision:
+        """What one more strike does to a member who has ``active_before`` active strikes.
+
+        For callers that count active strikes in storage (where each strike carries its own
+        expiry, fixed when it was issued) rather than from :class:`Strike` records.
+        """
+        if active_before < 0:
+            raise ValueError("active strike count cannot be negative")
+        count = active_before + 1
         action = self.action_for(count) or RuleAction(ActionKind.WARN)
         escalated = any(threshold == count for threshold, _ in self.steps)
         return StrikeDecision(

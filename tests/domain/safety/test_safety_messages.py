@@ -24,4 +24,5 @@ def test_rendering_through_i18n() -> None:
         "Warning: spam. This is strike 2 of 7."
     )
     assert "第 2 次" in t("safety.warned", "zh-CN", reason="垃圾信息", count=2, max=7)
-    assert "held for review" in t("safety.held", "en")
+    assert "held for review" in t("safety.held", "en", case=12)
+    assert "#12" in t("safety.held", "zh", case=12)

@@ -94,3 +94,21 @@ def test_expiry_must_be_a_duration() -> None:
     assert StrikeLadder.from_mapping({1: "warn"}, timedelta(hours=2)).expire_after == timedelta(
         hours=2
     )
+
+
+def test_after_count_matches_on_new_strike() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from domain.safety.strikes import Strike, StrikeLadder
+
+    ladder = StrikeLadder.from_mapping()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    records = [Strike(now - timedelta(days=i)) for i in range(4)]
+    for n in range(5):
+        assert ladder.after_count(n, now) == ladder.on_new_strike(records[:n], now)
+    assert ladder.after_count(2, now).action.seconds == 3600
+    assert ladder.after_count(6, now).action.kind.name == "BAN"
+    import pytest
+
+    with pytest.raises(ValueError):
+        ladder.after_count(-1, now)

@@ -1,0 +1,2 @@
+"""Insights: RFM segments, the churn warning model, A/B tests of nudges, the community
+report and value sharing (payouts)."""

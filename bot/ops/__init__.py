@@ -1,0 +1,1 @@
+"""Operations: metrics, privacy (export, erasure, retention), backups and hostile-input fuzzing."""
