@@ -154,7 +154,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "feelings.case.detail": {
         "en": "Case #{case_id} ({status}): member {member}, opened {minutes} min ago, "
         "pages: {pages}, escalation level {level}, acknowledged by: {by}. Message: {link}",
-        "zh": "工单 #{case_id}（{status}）：成员 {member}，{minutes} 分钟前开启，呼叫次数：{pages}，"
+        "zh": "工单 #{case_id}（{status}）：成员 {member}，{minutes} 分钟前开启，"
+        "呼叫次数：{pages}，"
         "升级级别 {level}，确认人：{by}。消息链接：{link}",
     },
     "feelings.case.nobody": {"en": "nobody yet", "zh": "暂无"},

@@ -31,9 +31,9 @@ from domain.actions import DirectMessage, PostToChannel
 from domain.events import MessagePosted
 from domain.sentiment import Score, open_distress_case
 from tests.handlers.test_feelings_kit import (
-    C,
     ONCALL,
     T0,
+    C,
     cases,
     feelings_app,
     msg,

@@ -120,7 +120,8 @@ def seeded_database(path: Any, events: Any) -> str:
 def test_churn_cli_json_on_a_database(tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from bot.cli import _register_feature_commands, app as cli
+    from bot.cli import _register_feature_commands
+    from bot.cli import app as cli
 
     url = seeded_database(tmp_path / "c.db", community(200, 60, 7))
     _register_feature_commands()
@@ -137,7 +138,8 @@ def test_churn_cli_json_on_a_database(tmp_path) -> None:
 def test_churn_cli_not_enough_data(tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from bot.cli import _register_feature_commands, app as cli
+    from bot.cli import _register_feature_commands
+    from bot.cli import app as cli
 
     url = seeded_database(tmp_path / "t.db", community(12, 8, 2))
     _register_feature_commands()

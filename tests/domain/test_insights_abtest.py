@@ -105,7 +105,7 @@ def test_planted_effect_is_found() -> None:
 
 def test_several_arms_are_corrected_for_multiple_comparisons() -> None:
     counts = {"c": (200, 40), "t1": (200, 58), "t2": (200, 41)}
-    z, raw = two_proportion_ztest(40, 200, 58, 200)
+    _z, raw = two_proportion_ztest(40, 200, 58, 200)
     result = analyse("three", ("c", "t1", "t2"), counts)
     t1 = next(c for c in result.comparisons if c.arm == "t1")
     assert raw < 0.05 and abs(t1.p_value - min(1.0, 2 * raw)) < 1e-12

@@ -16,13 +16,13 @@ import pytest
 from bot.storage.models_feelings import SupportCase
 from domain.actions import DirectMessage, PostToChannel, Reply
 from tests.handlers.test_feelings_kit import (
-    C,
     HELPLINE_EN,
     HELPLINE_ZH,
     MODS,
     ONCALL,
     SUPPORT_EN,
     T0,
+    C,
     audit,
     button,
     cases,
@@ -94,7 +94,8 @@ async def test_unacknowledged_case_is_repaged_and_escalated_then_ack_stops_the_t
     ack = await app.pipeline.process(button(f"feelings:ack:{case['id']}",
                                             at=T0 + timedelta(minutes=12)))
     [reply] = of_type(ack, Reply)
-    assert reply.channel_id == ONCALL and "acknowledged" in reply.text and "12 minutes" in reply.text
+    assert reply.channel_id == ONCALL
+    assert "acknowledged" in reply.text and "12 minutes" in reply.text
     assert await fire(app, second[0], T0 + timedelta(minutes=18)) == []
     [case] = await cases(app)
     assert case["status"] == "acknowledged" and case["acknowledged_by"] == "console:mo"

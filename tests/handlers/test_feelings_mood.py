@@ -20,9 +20,9 @@ from handlers import core
 from handlers.ports import Context
 from handlers.tone import tone_for, toned
 from tests.handlers.test_feelings_kit import (
-    C,
     MODS,
     T0,
+    C,
     audit,
     feelings_app,
     fire,
