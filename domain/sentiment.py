@@ -786,7 +786,7 @@ def parse_case_command(args: str) -> CaseCommand:
     if not parts or len(parts) > 2:
         raise ValueError("expected a case number and optionally ack, close or show")
     raw = parts[0].lstrip("#")
-    if not raw.isdigit() or int(raw) <= 0:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) <= 0:
         raise ValueError(f"{parts[0]!r} is not a case number")
     verb = aliases.get(parts[1].lower(), "") if len(parts) == 2 else "show"
     if not verb:

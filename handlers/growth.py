@@ -30,6 +30,7 @@ from domain.events import (
 )
 from domain.growth import badges as triggers
 from domain.growth.points import (
+    RefusalReason,
     award_message,
     award_reaction_received,
     award_reply_received,
@@ -50,6 +51,8 @@ ORDER = 50
 REVERSAL_REASONS = frozenset({"message_deleted", "edited_too_short", "reaction_removed"})
 
 _MESSAGE_ONLY = (triggers.MESSAGE,)
+_UNANALYSED = frozenset({RefusalReason.COOLDOWN, RefusalReason.DAILY_CAP,
+                         RefusalReason.NO_POINTS_CHANNEL})
 _MESSAGE_POINTS = (triggers.MESSAGE, triggers.POINTS_CHANGE)
 
 
@@ -102,8 +105,15 @@ async def grow_on_message(event: MessagePosted, ctx: Context) -> Sequence[Action
         memory.posts.put(event.message_id, (author, ts))
     teammate = direct or together
     before = state.lifetime_total
+    day, night = state.last_active_day, state.night_messages
     decision = award_message(rules, state, text=event.text, channel_id=event.channel_id,
                              at=event.at, is_teammate_interaction=teammate)
+    # A message refused before any text analysis (cooldown, daily cap reached, no-points
+    # channel) on a day already counted changes only the message count and last-seen time,
+    # which member_stats holds as exact columns: no need to persist the state for it.
+    quiet = (not decision and decision.reason in _UNANALYSED and not teammate
+             and state.last_active_day == day and state.night_messages == night)
+    marks = (state.stage, state.stage_grace_since, len(state.badges))
     source_key = f"m:{event.message_id}"
     if decision:
         uow.add_ledger(author, decision.points, reason=decision.reason,
@@ -119,7 +129,8 @@ async def grow_on_message(event: MessagePosted, ctx: Context) -> Sequence[Action
     actions = progress(compiled, uow, memory, author, state, lifetime_before=before,
                        triggers=fired, at=event.at, lang=ctx.lang, where=where,
                        name=event.member_name or None)
-    uow.mark_dirty(author)
+    if not quiet or marks != (state.stage, state.stage_grace_since, len(state.badges)):
+        uow.mark_dirty(author)
     if replied is not None:
         actions.extend(await _reply_received(ctx, compiled, memory, event, replied, direct,
                                              source_key, where))

@@ -9,6 +9,7 @@ and only the badges indexed under the event's triggers are looked at.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,6 @@ from typing import Any
 
 from domain.actions import Action, AddRole, DirectMessage, PostToChannel, RemoveRole, Reply
 from domain.growth import badges as badge_rules
-from domain.growth.levels import level_up
 from domain.growth.stages import Perks, StageChange, decide_stage, qualified_stage
 from domain.growth.state import MemberGrowthState
 from domain.i18n import catalog, t
@@ -74,6 +74,14 @@ def perks_text(perks: Perks, lang: str) -> str:
     return t("growth.stage.perks", lang, perks=separator(lang).join(parts))
 
 
+def level_of(compiled: CompiledGrowth, xp: int) -> int:
+    """The level for ``xp``: a bisect in the compiled table, the curve beyond it."""
+    totals = compiled.level_totals
+    if totals and xp < totals[-1]:
+        return bisect_right(totals, xp) - 1
+    return compiled.curve.level_for(xp)
+
+
 def announce(compiled: CompiledGrowth, mode: str, community_id: str, member_id: str,
              text: str, where: Where) -> list[Action]:
     """One announcement by the community's ``announce`` setting for this kind."""
@@ -121,16 +129,13 @@ def progress(compiled: CompiledGrowth, uow: Any, memory: CommunityMemory, member
     community_id = memory.community_id
     after = state.lifetime_total
     if after != lifetime_before:
-        curve = compiled.curve
-        if after > lifetime_before:
-            reached = level_up(curve, lifetime_before, after)
-            if reached is not None:
-                uow.add_stats(member_id, level=reached)
+        level = level_of(compiled, after)
+        if level != level_of(compiled, lifetime_before):
+            uow.add_stats(member_id, level=level)
+            if after > lifetime_before:
                 actions.extend(announce(compiled, compiled.announce_levels, community_id,
                                         member_id, t("growth.level.up", lang, name=who,
-                                                     level=reached), where))
-        else:
-            uow.add_stats(member_id, level=curve.level_for(after))
+                                                     level=level), where))
     stages = compiled.stages
     qualified = qualified_stage(stages, state, memory.dynamic.get(member_id))
     if qualified != state.stage or state.stage_grace_since is not None:

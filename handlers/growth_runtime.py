@@ -60,6 +60,9 @@ class CompiledGrowth:
     announce_badges: str
     announce_levels: str
     announce_channel: str | None
+    # level_totals[L] = total XP to reach level L (L = 0..len-1), for a bisect instead of
+    # solving the curve on every award; past the end, ``curve.level_for`` answers.
+    level_totals: tuple[int, ...] = ()
 
 
 class BoundedDict(Generic[K, V]):

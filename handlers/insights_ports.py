@@ -40,3 +40,9 @@ class InsightsPort(Protocol):
 
     async def experiments(self, uow: Any, community: Any, now: datetime,
                           name: str | None = None) -> list[ExperimentView]: ...
+
+    async def expose(self, uow: Any, experiment: str, member_id: str, now: datetime, *,
+                     source: str = "hearth") -> str | None: ...
+
+    async def record_outcome(self, uow: Any, experiment: str, member_id: str, at: datetime,
+                             kind: str = "converted") -> bool: ...

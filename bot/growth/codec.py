@@ -114,6 +114,12 @@ class GrowthCodec:
             # Only /helpful moves this counter, in its own transaction: the column is exact
             # even when an event's stale snapshot of the JSON was written after it.
             state.helpful = int(row["helpful"])
+        # Messages refused before analysis are not persisted in the JSON (see the message
+        # handler); the counters the activity handler keeps for every message are exact.
+        state.messages = max(state.messages, int(row.get("messages") or 0))
+        last_seen = _seconds(row.get("last_seen"))
+        if last_seen is not None and (state.last_seen is None or last_seen > state.last_seen):
+            state.last_seen = last_seen
         return state
 
     # -- state -> row ----------------------------------------------------------------------

@@ -24,17 +24,19 @@ from handlers.growth_runtime import CommunityMemory, CompiledGrowth
 from handlers.ports import Context
 
 RELOAD_SECONDS = 300.0
+LEVEL_TABLE = 1001  # levels 0..1000 (MEE6 level 1000 needs ~1.7 billion XP)
 
 
 def compile_settings(settings: GrowthSettings) -> CompiledGrowth:
     """Every domain value the handlers need, built from validated settings."""
     teams, announce = settings.teams, settings.announce
     badge_index = settings.to_badge_index()
+    curve = settings.to_level_curve()
     return CompiledGrowth(
         enabled=settings.enabled,
         rules=settings.to_rules(),
         stages=settings.to_stage_rules(),
-        curve=settings.to_level_curve(),
+        curve=curve,
         badges=badge_index,
         badge_names={rule.id: dict(rule.names) for rule in badge_index.rules},
         shop=settings.to_shop_items(),
@@ -52,6 +54,7 @@ def compile_settings(settings: GrowthSettings) -> CompiledGrowth:
         announce_badges=announce.badges,
         announce_levels=announce.level_ups,
         announce_channel=announce.channel,
+        level_totals=tuple(curve.total_for(level) for level in range(LEVEL_TABLE)),
     )
 
 

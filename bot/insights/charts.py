@@ -7,12 +7,16 @@ where everybody left gets a readable report instead of a crash.
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("hearth.insights.charts")
 
 SEGMENT_COLOURS = {"high_value": "#2e7d32", "potential": "#1e88e5", "dormant": "#f9a825",
                    "churned": "#9e9e9e"}
@@ -71,6 +75,25 @@ def empty_chart(path: Path, message: str, *, dpi: int = 100,
     return _save(fig, path, dpi)
 
 
+def never_fails(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A chart that cannot be drawn (an unforeseen shape of data, a matplotlib error)
+    becomes an empty state naming the error, and the rest of the report still renders."""
+
+    @functools.wraps(fn)
+    def draw(path: Path, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(path, *args, **kwargs)
+        except Exception as exc:
+            log.exception("chart %s could not be drawn", path.name)
+            pyplot().close("all")
+            blank = empty_chart(path, f"This chart could not be drawn ({type(exc).__name__}: "
+                                f"{str(exc)[:80]}).", dpi=kwargs.get("dpi", 100))
+            return (blank, []) if fn.__name__ == "reply_graph" else blank
+
+    return draw
+
+
+@never_fails
 def heatmap(path: Path, grid: Sequence[Sequence[int]], weekdays: Sequence[str], *,
             empty: str, dpi: int = 100) -> Path:
     if not grid or not any(any(row) for row in grid):
@@ -84,6 +107,7 @@ def heatmap(path: Path, grid: Sequence[Sequence[int]], weekdays: Sequence[str], 
     return _save(fig, path, dpi)
 
 
+@never_fails
 def reply_graph(path: Path, edges: Mapping[tuple[str, str], int], names: Mapping[str, str],
                 *, top: int, empty: str, dpi: int = 100) -> tuple[Path, list[str]]:
     """The ``top`` most connected members (weighted degree) and the replies between them."""
@@ -114,6 +138,7 @@ def reply_graph(path: Path, edges: Mapping[tuple[str, str], int], names: Mapping
     return _save(fig, path, dpi), chosen
 
 
+@never_fails
 def funnel(path: Path, steps: Sequence[tuple[str, int]], *, empty: str,
            dpi: int = 100) -> Path:
     if not steps or steps[0][1] == 0:
@@ -133,6 +158,7 @@ def funnel(path: Path, steps: Sequence[tuple[str, int]], *, empty: str,
     return _save(fig, path, dpi)
 
 
+@never_fails
 def segments_over_time(path: Path, days: Sequence[date], series: Mapping[str, Sequence[int]],
                        labels: Mapping[str, str], *, empty: str, dpi: int = 100) -> Path:
     if not days:
@@ -156,6 +182,7 @@ def segments_over_time(path: Path, days: Sequence[date], series: Mapping[str, Se
     return _save(fig, path, dpi)
 
 
+@never_fails
 def bars(path: Path, items: Sequence[tuple[str, int]], *, empty: str, dpi: int = 100,
          colour: str = ACCENT) -> Path:
     if not items or not any(count for _, count in items):
@@ -172,6 +199,7 @@ def bars(path: Path, items: Sequence[tuple[str, int]], *, empty: str, dpi: int =
     return _save(fig, path, dpi)
 
 
+@never_fails
 def mood(path: Path, days: Sequence[date], values: Sequence[float], counts: Sequence[int], *,
          empty: str, dpi: int = 100) -> Path:
     if not days:
@@ -191,6 +219,7 @@ def mood(path: Path, days: Sequence[date], values: Sequence[float], counts: Sequ
     return _save(fig, path, dpi)
 
 
+@never_fails
 def moderation(path: Path, days: Sequence[date], opened: Sequence[int], met: Sequence[int], *,
                empty: str, dpi: int = 100) -> Path:
     if not days:
@@ -208,6 +237,7 @@ def moderation(path: Path, days: Sequence[date], opened: Sequence[int], met: Seq
     return _save(fig, path, dpi)
 
 
+@never_fails
 def risk(path: Path, members: Sequence[tuple[str, float]], *, empty: str,
          dpi: int = 100) -> Path:
     if not members:
@@ -224,11 +254,12 @@ def risk(path: Path, members: Sequence[tuple[str, float]], *, empty: str,
     return _save(fig, path, dpi)
 
 
+@never_fails
 def experiments(path: Path, groups: Sequence[tuple[str, Sequence[tuple[str, float, float,
-                                                                         float]]]], *,
+                                                                         float, int]]]], *,
                 empty: str, dpi: int = 100) -> Path:
     """Conversion per arm with 95 % intervals; ``groups`` = (experiment, [(arm, rate, low,
-    high)])."""
+    high, arm index)]); the control (index 0) is always grey."""
     groups = [g for g in groups if g[1]]
     if not groups:
         return empty_chart(path, empty, dpi=dpi)
@@ -239,9 +270,10 @@ def experiments(path: Path, groups: Sequence[tuple[str, Sequence[tuple[str, floa
     palette = ["#90a4ae", ACCENT, "#26a69a", "#ef6c00", "#8e24aa", "#c0ca33", "#6d4c41",
                "#ec407a"]
     for name, arms in groups:
-        for i, (arm, rate, low, high) in enumerate(arms):
-            ax.bar([x], [100 * rate], color=palette[i % len(palette)], alpha=0.9)
-            ax.errorbar([x], [100 * rate], yerr=[[100 * (rate - low)], [100 * (high - rate)]],
+        for i, (arm, rate, low, high, index) in enumerate(arms):
+            ax.bar([x], [100 * rate], color=palette[index % len(palette)], alpha=0.9)
+            ax.errorbar([x], [100 * rate], yerr=[[100 * max(0.0, rate - low)],
+                                                 [100 * max(0.0, high - rate)]],
                         color="#263238", capsize=4)
             ticks.append(x)
             labels.append(f"{name}\n{arm}" if i == 0 else arm)

@@ -29,7 +29,6 @@ from bot.storage.repos.insights import InsightsRepository
 from domain.insights.churn import (
     AtRisk,
     ChurnReport,
-    CutoffPlan,
     NotEnoughData,
     Reason,
     auc,
@@ -245,6 +244,8 @@ def report_from_row(row: dict[str, Any]) -> ChurnReport:
         importance=[(f["feature"], f["importance"]) for f in details.get("top_features", [])])
     if details.get("valid_until"):
         report.valid_until = datetime.fromisoformat(details["valid_until"])
+    if details.get("test_cutoff"):
+        report.test_cutoff = datetime.fromisoformat(details["test_cutoff"])
     for score in row.get("scores", []):
         extra = score.get("reasons") or {}
         report.at_risk.append(AtRisk(
@@ -253,5 +254,5 @@ def report_from_row(row: dict[str, Any]) -> ChurnReport:
     return report
 
 
-__all__ = ["AtRisk", "ChurnReport", "CutoffPlan", "churn_report", "fit_and_score",
-           "reason_text", "report_from_row", "store_report"]
+__all__ = ["AtRisk", "ChurnReport", "churn_report", "fit_and_score", "reason_text",
+           "report_from_row", "store_report"]

@@ -49,6 +49,8 @@ class RfmSettings(_Model):
                                  "(0..1), in points per post.")
     recompute_cron: str = Field("0 4 * * *", description="When segments are recomputed "
                                 "(cron, community time zone).")
+    keep_days: int = Field(400, ge=7, le=3650, description="Snapshots older than this are "
+                           "deleted at the next recompute (one row per member per snapshot).")
 
     @field_validator("recompute_cron")
     @classmethod

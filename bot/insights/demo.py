@@ -83,6 +83,7 @@ async def prepare(app: Any) -> dict[str, Any] | None:
 
 
 async def show_insights_summary(app: Any, console: Console) -> None:
+    from domain.insights.churn import reason_text
     from domain.insights.rfm import SEGMENTS
     from domain.insights.texts import experiment_lines
 
@@ -105,8 +106,6 @@ async def show_insights_summary(app: Any, console: Console) -> None:
         table.add_row("warning list", f"{len(churn.at_risk)} members at risk of going quiet in "
                       f"the next {churn.horizon_days:g} days")
         for member in churn.at_risk[:3]:
-            from domain.insights.churn import reason_text
-
             table.add_row(f"  {member.name}", f"{100 * member.risk:.0f}%: " + "; ".join(
                 reason_text(r) for r in member.reasons))
     else:

@@ -207,8 +207,9 @@ async def generate_report(sessions: Any, community: Any, out_dir: Path, *,
         sla = sla_by_day(items, deadline, zone, as_of)
         total_opened = sum(o for o, _ in sla.values())
         total_met = sum(m for _, m in sla.values())
-        note = (f"{total_opened:,} · {100 * total_met / total_opened:.1f}% "
-                f"≤ {deadline / 60:.0f} min") if total_opened else empty("moderation")
+        note = t("insights.report.moderation_summary", lang, cases=f"{total_opened:,}",
+                 percent=f"{100 * total_met / total_opened:.1f}",
+                 minutes=f"{deadline / 60:.0f}") if total_opened else empty("moderation")
         sections.append(Section("moderation", title("moderation"),
                                 charts.moderation(chart_dir / "moderation.png",
                                                   [date.fromisoformat(d) for d in sla],
@@ -277,8 +278,8 @@ async def _churn(session: Any, community: Any, as_of: datetime) -> ChurnReport:
 
 def _experiments_section(views: list[ExperimentView], chart_dir: Path, lang: str,
                          chart_lang: str, dpi: int) -> Section:
-    groups = [(v.name, [(a.arm, a.rate, *a.interval) for a in v.result.arms if a.exposed])
-              for v in views]
+    groups = [(v.name, [(a.arm, a.rate, *a.interval, i) for i, a in enumerate(v.result.arms)
+                        if a.exposed]) for v in views]
     image = charts.experiments(chart_dir / "experiments.png", groups,
                                empty=t("insights.report.empty.experiments", chart_lang), dpi=dpi)
     rows: list[list[Any]] = []

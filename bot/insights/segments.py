@@ -90,24 +90,10 @@ async def recompute_segments(session: AsyncSession, community_id: str,
         {"member_id": s.member_id, "segment": s.segment, "r_score": s.r, "f_score": s.f,
          "m_score": s.m, "recency_days": round(s.recency_days, 3), "frequency": s.frequency,
          "monetary": s.monetary} for s in scores], now)
+    await repo.prune_snapshots(now - timedelta(days=settings.rfm.keep_days))
     after = {s.member_id: s.segment for s in scores}
     changes = diff_segments(before, after) if before else []
     return SegmentsResult(community_id, now, scores, segment_counts(scores), changes)
-
-
-async def latest_counts(session: AsyncSession, community_id: str
-                        ) -> tuple[datetime, dict[str, int]] | None:
-    repo = InsightsRepository(session, community_id)
-    times = await repo.snapshot_times()
-    if not times:
-        return None
-    rows = await repo.snapshot(times[-1])
-    from domain.insights.rfm import SEGMENTS
-
-    counts = dict.fromkeys(SEGMENTS, 0)
-    for r in rows:
-        counts[r["segment"]] = counts.get(r["segment"], 0) + 1
-    return times[-1], counts
 
 
 async def segment_changes(session: AsyncSession, community_id: str, *,

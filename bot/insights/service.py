@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.insights.churn import churn_report, report_from_row, store_report
-from bot.insights.experiments import StartOutcome, experiment_views, start_experiment
+from bot.insights.experiments import StartOutcome, experiment_views, expose, start_experiment
 from bot.insights.segments import recompute_segments
 from bot.storage.repos.insights import InsightsRepository
 from domain.insights.abtest import ExperimentSpec, ExperimentView
@@ -93,6 +93,19 @@ class InsightsService:
         if row is None:
             return "not_found"
         return "stopped" if await repo.stop_experiment(name, now) else "not_running"
+
+    async def expose(self, uow: Any, experiment: str, member_id: str, now: datetime, *,
+                     source: str = "hearth") -> str | None:
+        """For any feature sending a nudge: the member's (stable) arm in a running
+        experiment, with the exposure recorded in the caller's transaction; None when the
+        experiment is not running (send the default nudge, nothing is counted)."""
+        return await expose(self._repo(uow), experiment, member_id, now, source=source)
+
+    async def record_outcome(self, uow: Any, experiment: str, member_id: str, at: datetime,
+                             kind: str = "converted") -> bool:
+        """An explicit conversion (e.g. the member used the offered perk). Returns within
+        the window are also read from the activity table, so this is optional."""
+        return await self._repo(uow).record_outcome(experiment, member_id, at, kind)
 
     async def experiments(self, uow: Any, community: Any, now: datetime,
                           name: str | None = None) -> list[ExperimentView]:

@@ -21,7 +21,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 TITLE = "Time: reminders, nudges and digests in simulated time"
-STEP = timedelta(hours=3)
+STEP = timedelta(hours=6)
 REMINDER_MEMBERS = 12
 RESPONSE_RATE = 0.15  # simulated: a nudged member posts again within 3 days
 BASELINE_RATE = 0.05  # simulated: the same for a member in the control arm
@@ -114,6 +114,7 @@ async def run_time_tail(app: Any, community_id: str = "console:demo", *,
             await app.pipeline.process(CommandInvoked(
                 community_id, member, start + timedelta(minutes=counter), name=name, args=args,
                 channel_id="general", interaction_id=f"demo-time-{counter}"))
+    await app.services["time_ensure"](start)  # what `hearth run` does at start
     rng = random.Random(seed)
     pending: list[MessagePosted] = []
     started = wallclock.perf_counter()

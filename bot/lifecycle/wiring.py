@@ -1,12 +1,13 @@
 """Time wiring, called by ``bot.bootstrap.configure_features`` (after the scheduler's).
 
 - ``services["time"]``: the :class:`TimeService` (the handlers' ``TimePort``);
-- at start (``hearth run`` background starter) and before the first simulated sweep
-  (``services["sweep"]`` in the console, demo and tests) every community gets its recurring
-  items, idempotently: the daily ``lifecycle_scan``, the weekly ``digest`` and the
-  announcements of ``[scheduler] announcements``. Keys are stable per community and entry, so
-  a restart or a second process schedules nothing twice; a changed schedule updates the row,
-  a removed entry cancels it. ``services["time_ensure"](now)`` runs the same on demand;
+- at start (``hearth run`` background starter) and after every config reload, every
+  community gets its recurring items, idempotently: the daily ``lifecycle_scan``, the weekly
+  ``digest`` and the announcements of ``[scheduler] announcements``. Keys are stable per
+  community and entry, so a restart or a second process schedules nothing twice; a changed
+  schedule updates the row, a removed entry cancels it. ``services["time_ensure"](now)`` runs
+  the same on demand (the demo calls it with its simulated clock; the console should call
+  it when a session starts);
 - the demo summary section (reminders, nudges by stage, returns, digests in simulated time).
 """
 
@@ -50,24 +51,11 @@ def register_summary() -> None:
 def _bind(app: Any) -> None:
     service: TimeService = app.services["time"]
     service.bind(app.sessions)
-    state: dict[str, Any] = {"config": None}
 
     async def ensure(now: datetime) -> int:
-        count = await ensure_schedules(app, now)
-        state["config"] = app.config
-        return count
+        return await ensure_schedules(app, now)
 
     app.services["time_ensure"] = ensure
-    inner = app.services.get("sweep")
-    if inner is None:
-        return
-
-    async def sweep(now: datetime) -> list[Any]:
-        if state["config"] is not app.config:  # first sweep, or the config was reloaded
-            await ensure(now)
-        return list(await inner(now))
-
-    app.services["sweep"] = sweep
 
 
 async def _start(app: Any) -> Any:

@@ -95,7 +95,7 @@ def member_export(member: Annotated[str, typer.Argument(help="Member id (dc:123 
         from datetime import UTC, datetime
 
         from bot.bootstrap import build_app
-        from bot.ops.privacy import collect, write_export
+        from bot.ops.privacy import collect, export_folder, write_export
 
         app = await build_app(cfg)
         try:
@@ -108,7 +108,8 @@ def member_export(member: Annotated[str, typer.Argument(help="Member id (dc:123 
             out.write_text(export.text, encoding="utf-8")
             path = out
         else:
-            path = write_export(export, Path(settings.privacy.export_dir), now)
+            path = write_export(export, export_folder(settings.privacy.export_dir,
+                                                      cfg.database.url), now)
         typer.echo(f"{export.rows} records from {export.tables} tables about {member_id} "
                    f"written to {path}")
 
@@ -139,14 +140,14 @@ def member_delete(member: Annotated[str, typer.Argument(help="Member id (dc:123 
         from datetime import UTC, datetime
 
         from bot.bootstrap import build_app
-        from bot.ops.privacy import erase
+        from bot.ops.privacy import erase, export_folder
         from bot.storage.models import AuditEntry
 
         app = await build_app(cfg)
         try:
             async with app.sessions() as session, session.begin():
-                result = await erase(session, settings.id, member_id,
-                                     export_dir=Path(settings.privacy.export_dir))
+                folder = export_folder(settings.privacy.export_dir, cfg.database.url)
+                result = await erase(session, settings.id, member_id, export_dir=folder)
                 summary = result.summary()
                 session.add(AuditEntry(
                     community_id=settings.id, at=datetime.now(UTC), actor_id="cli",

@@ -46,9 +46,10 @@ class PrivacySettings(BaseModel):
         "and counts are kept). 0 keeps text forever.",
     )
     export_dir: str = Field(
-        "exports",
-        description="Folder where /mydata and `hearth member export` write JSON exports "
-        "(relative to the working directory).",
+        "",
+        description="Folder where /mydata and `hearth member export` write JSON exports. "
+        "Empty: an 'exports' folder next to the SQLite database (or in the working directory "
+        "with PostgreSQL). Relative paths are relative to the working directory.",
     )
     dm_limit_chars: int = Field(
         20_000, ge=1000, le=1_000_000,

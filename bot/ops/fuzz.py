@@ -472,8 +472,7 @@ def fuzz_config(database: Path) -> Any:
                    for p, raw, lang in COMMUNITIES]
     return default_config(f"sqlite+aiosqlite:///{database}", communities=communities,
                           pipeline={"batch_size": 500, "flush_interval_ms": 50},
-                          logging={"level": "WARNING"},
-                          privacy={"export_dir": str(database.parent / "exports")})
+                          logging={"level": "WARNING"})
 
 
 async def run_fuzz(total: int = 20_000, *, seed: int = 0, database: Path | None = None,

@@ -153,6 +153,20 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def export_folder(configured: str, database_url: str | None) -> Path:
+    """Where exports go: the configured folder, else ``exports`` next to the SQLite file
+    (exports are data like the database, and belong with it), else ``./exports``."""
+    if configured:
+        return Path(configured)
+    if database_url:
+        from bot.storage.engine import sqlite_path
+
+        database = sqlite_path(database_url)
+        if database is not None:
+            return database.parent / "exports"
+    return Path("exports")
+
+
 def export_stem(community_id: str, member_id: str) -> str:
     """File-name stem of a member's exports: a hash, so the folder listing names nobody and
     erasure can find (and delete) every export of the member."""
@@ -318,12 +332,17 @@ def _member_row_changes(table: Table) -> dict[str, Any]:
 async def _scrub_mentions(session: AsyncSession, community_id: str, member_id: str, anon: str,
                           name: str, pattern: re.Pattern[str], result: Erasure) -> None:
     """Rows of any table that mention the member in a string/JSON value (event keys, audit
-    details, payloads) without having them in a member column."""
+    details, payloads) without having them in a member column.
+
+    Unbounded ``Text`` columns of other people's rows (their messages) are not scanned: what
+    someone else wrote is their data, and scanning every message of a large community would
+    hold the write lock for a long time.
+    """
     from bot.storage.models import Base
 
     like = _like(member_id)
     for table in Base.metadata.sorted_tables:
-        texts = text_columns(table)
+        texts = [c for c in text_columns(table) if not isinstance(c.type, Text)]
         if not texts or not list(table.primary_key.columns):
             continue
         scope = community_scope(table, community_id)
@@ -347,11 +366,75 @@ async def _scrub_mentions(session: AsyncSession, community_id: str, member_id: s
 
 async def _update_row(session: AsyncSession, table: Table, row: Any,
                       changes: dict[str, Any]) -> None:
+    """Apply ``changes`` to one row, found by its primary key.
+
+    When the new values would collide with a unique key that the anonymous id already holds
+    (a per-member aggregate such as ``member_stats`` re-created by activity after the first
+    pass of an erasure), the stale row is deleted instead: the anonymised row already stands
+    for the member, and an ``UPDATE`` would fail the whole erasure on the constraint.
+    """
     if not changes:
         return
     keys = list(table.primary_key.columns)
-    await session.execute(update(table).where(and_(*(k == row[k.name] for k in keys)))
-                          .values(**changes))
+    match = and_(*(k == row[k.name] for k in keys))
+    for unique in _unique_keys(table):
+        if not any(c.name in changes for c in unique):
+            continue
+        target = and_(*(c == changes.get(c.name, row[c.name]) for c in unique))
+        clash = (await session.execute(select(table).where(target).limit(1))).mappings().first()
+        if clash is not None:
+            merged = _merged_counters(table, clash, row, unique)
+            if merged:
+                await session.execute(update(table).where(target).values(**merged))
+            await session.execute(delete(table).where(match))
+            return
+    await session.execute(update(table).where(match).values(**changes))
+
+
+# Numeric columns that are a state, not a running total: merged by the larger value.
+NOT_ADDITIVE = frozenset({"level", "streak", "best_streak", "version", "attempts"})
+
+
+def _merged_counters(table: Table, kept: Any, stale: Any, key: list[Any]) -> dict[str, Any]:
+    """Counters of the stale row added into the anonymised one it collides with, so totals
+    (ledger sums against ``member_stats``, message counts) still add up after the merge."""
+    from sqlalchemy import Boolean, Float, Integer, Numeric
+
+    merged: dict[str, Any] = {}
+    skip = {c.name for c in key} | {c.name for c in table.primary_key.columns}
+    for column in table.columns:
+        if column.name in skip or isinstance(column.type, Boolean):
+            continue
+        if not isinstance(column.type, (Integer, Float, Numeric)):
+            continue
+        a, b = kept[column.name], stale[column.name]
+        if b is None:
+            continue
+        if a is None:
+            merged[column.name] = b
+        elif column.name in NOT_ADDITIVE:
+            merged[column.name] = max(a, b)
+        else:
+            merged[column.name] = a + b
+    return merged
+
+
+def _unique_keys(table: Table) -> list[list[Any]]:
+    """Column sets that must be unique in ``table``: its primary key, unique constraints and
+    unique indexes."""
+    from sqlalchemy import UniqueConstraint
+
+    found: list[list[Any]] = [list(table.primary_key.columns)]
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            found.append(list(constraint.columns))
+    for index in table.indexes:
+        if index.unique:
+            found.append(list(index.columns))
+    for column in table.columns:
+        if column.unique:
+            found.append([column])
+    return [cols for cols in found if cols]
 
 
 def _referencing(table: Table, community_id: str, member_id: str) -> Any:
@@ -408,19 +491,16 @@ class PrivacyService:
     FOLLOW_UP_DELAY = 0.05  # let the command's transaction commit first
 
     def __init__(self, cache: Any = None, services: dict[str, Any] | None = None,
-                 export_root: Path | None = None) -> None:
+                 database_url: str | None = None) -> None:
         self.cache = cache
         self.services = services if services is not None else {}
-        self.export_root = export_root
+        self.database_url = database_url
         self.sessions: Any = None  # bound by the ops wiring once the app exists
         self._follow_ups: set[Any] = set()
 
     def _folder(self, settings: Any) -> Path:
-        configured = getattr(getattr(settings, "privacy", None), "export_dir", "exports")
-        base = Path(configured)
-        if self.export_root is not None and not base.is_absolute():
-            base = self.export_root / base
-        return base
+        configured = getattr(getattr(settings, "privacy", None), "export_dir", "")
+        return export_folder(configured, self.database_url)
 
     async def export(self, uow: Any, settings: Any, member_id: str,
                      now: datetime) -> MemberExport:

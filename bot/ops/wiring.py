@@ -26,7 +26,7 @@ RETENTION_CRON = "17 4 * * *"  # daily, 04:17 in the community's time zone (a qu
 def configure(config: Config, cache: StateCache, services: dict[str, Any]) -> None:
     from bot.ops.privacy import PrivacyService
 
-    services.setdefault("privacy", PrivacyService(cache, services))
+    services.setdefault("privacy", PrivacyService(cache, services, config.database.url))
     services.setdefault("on_app", []).append(_bind)
     background = services.setdefault("background", [])
     background.append(_start_metrics)

@@ -277,6 +277,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "模型 AUC {auc}，仅用最近活跃时间为 {baseline}（测试快照 {test}，{rows} 名成员）。"
               "标签：未来 {days} 天内没有活动。",
     },
+    "insights.report.moderation_summary": {
+        "en": "{cases} review cases; {percent}% claimed within {minutes} min (the acknowledge "
+              "deadline).",
+        "zh": "{cases} 个审核案例；{percent}% 在 {minutes} 分钟内被认领（确认时限）。",
+    },
     "insights.report.col.member": {"en": "Member", "zh": "成员"},
     "insights.report.col.risk": {"en": "Risk", "zh": "风险"},
     "insights.report.col.reasons": {"en": "Top reasons", "zh": "主要原因"},

@@ -79,8 +79,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "time.remind.fire": {"en": "⏰ Reminder: {text}", "zh": "⏰ 提醒：{text}"},
     "time.remind.fire_late": {
-        "en": "⏰ Reminder (due {due}; sent late because the bot was offline): {text}",
-        "zh": "⏰ 提醒（原定 {due}，因机器人离线而延迟送达）：{text}",
+        "en": "⏰ Reminder (due {due}, delivered late): {text}",
+        "zh": "⏰ 提醒（原定 {due}，延迟送达）：{text}",
     },
     "time.remind.no_text": {"en": "(no text)", "zh": "（无内容）"},
     "time.remind.limit": {

@@ -199,8 +199,9 @@ async def test_one_bad_result_does_not_lose_the_batch(make_app, sqlite_url,
     assert app.services["feelings"].stats.failed == 1
 
 
-async def test_one_active_case_per_member_even_across_processes(make_app, sqlite_url) -> None:
-    app = await feelings_app(make_app, sqlite_url)
+async def test_one_active_case_per_member_even_across_processes(make_app, db_url) -> None:
+    """On SQLite and PostgreSQL: the database itself refuses a second active case."""
+    app = await feelings_app(make_app, db_url)
     draft = open_distress_case(case_id="", community_id=C, member_id="console:ana",
                                channel_id="general", message_id="1", now=T0)
     second = open_distress_case(case_id="", community_id=C, member_id="console:ana",
@@ -215,6 +216,16 @@ async def test_one_active_case_per_member_even_across_processes(make_app, sqlite
             dm_sent_at=None)
         await two.commit()
     assert first_id == 1 and refused is None
+    async with app.sessions() as session:
+        repo = FeelingsRepository(session, C)
+        case = await repo.active_case("console:ana")
+        assert case is not None and case.case_id == "1"
+        await repo.add_scores([{"message_id": "1", "member_id": "console:ana",
+                                "channel_id": "general", "label": "neg", "confidence": 0.9,
+                                "lang": "en", "backend": "lexicon", "model_version": "v",
+                                "backpressure": False, "at": T0}] * 2)
+        await session.commit()
+        assert (await repo.score_summary())["total"] == 1, "a replayed score is ignored"
 
 
 # --------------------------------------------------------------------------------------

@@ -114,9 +114,13 @@ async def test_anti_farming_memory_survives_a_restart(make_app: Any, sqlite_url:
     first = await make_app(sqlite_url, communities=[community()])
     text = fresh_text()
     await say(first, "console:ann", T0, text)
+    await say(first, "console:ann", T0 + timedelta(seconds=5), fresh_text())  # cooldown:
+    # not persisted in the JSON, yet counted after the restart from the exact column.
     restarted = await make_app(sqlite_url, communities=[community()])
     await say(restarted, "console:ann", T0 + timedelta(seconds=20), fresh_text())  # cooldown
     await say(restarted, "console:ann", T0 + timedelta(minutes=3), text)  # repeat
     assert await points(restarted, "console:ann") == (10, 10)
+    state = await restarted.cache.get("console:demo", "console:ann")
+    assert state.messages == 4 and state.last_award_at == T0.timestamp()
     await say(restarted, "console:ann", T0 + timedelta(minutes=5), fresh_text())
     assert await points(restarted, "console:ann") == (20, 20)

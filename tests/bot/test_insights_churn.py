@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.insights.churn import churn_report, fit_and_score, store_report
+from bot.insights.churn import churn_report, fit_and_score
 from bot.insights.config import ChurnSettings
 from bot.insights.history import history_from_events, load_history
 from bot.simulate import simulate
@@ -117,13 +117,19 @@ def seeded_database(path: Any, events: Any) -> str:
     return url
 
 
-def test_churn_cli_json_on_a_database(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One database with the 200-member community, shared by the CLI and command tests."""
+    return seeded_database(tmp_path_factory.mktemp("churn") / "demo.db", community(200, 60, 7))
+
+
+def test_churn_cli_json_on_a_database(demo_db: str) -> None:
     from typer.testing import CliRunner
 
     from bot.cli import _register_feature_commands
     from bot.cli import app as cli
 
-    url = seeded_database(tmp_path / "c.db", community(200, 60, 7))
+    url = demo_db
     _register_feature_commands()
     result = CliRunner().invoke(cli, ["insights", "churn", "--database", url, "--json"])
     assert result.exit_code == 0, result.output
@@ -153,20 +159,35 @@ def test_churn_cli_not_enough_data(tmp_path) -> None:
     assert missing.exit_code == 1 and "does not exist" in missing.output
 
 
-async def test_stored_run_round_trips(make_app, sqlite_url: str) -> None:
+async def test_churn_command_timer_and_stored_run(demo_db: str, make_app) -> None:
     from bot.insights.churn import report_from_row
+    from domain.events import CommandInvoked
 
-    app = await make_app(sqlite_url)
-    events = community(200, 60, 7)
-    await seed(app.engine, events)
-    community_settings = app.config.community("console:demo")
-    as_of = max(e.at for e in events)
+    app = await make_app(demo_db)
+    now = max(e.at for e in community(200, 60, 7)) + timedelta(minutes=5)
+
+    def ask(at: Any, member: str = "console:boss", roles: frozenset = frozenset({"admin"})):
+        return app.pipeline.process(CommandInvoked(
+            "console:demo", member, at, name="churn", channel_id="ops", roles=roles,
+            interaction_id=f"churn-{at.isoformat()}-{member}"))
+
+    replies = await ask(now)
+    text = replies[0].text
+    assert "Model AUC" in text and "risk" in text and "(typical" in text
     async with app.sessions() as session:
-        report = await churn_report(session, "console:demo", community_settings, as_of)
-        await store_report(session, report)
-        await session.commit()
-        stored = await InsightsRepository(session, "console:demo").latest_churn_run()
-    again = report_from_row(stored)
-    assert again.auc == report.auc and again.baseline_auc == report.baseline_auc
-    assert [a.member_id for a in again.at_risk] == [a.member_id for a in report.at_risk]
-    assert again.at_risk[0].reasons == report.at_risk[0].reasons
+        first = await InsightsRepository(session, "console:demo").latest_churn_run()
+        fresh = await churn_report(session, "console:demo",
+                                   app.config.community("console:demo"), now)
+    assert first is not None and first["status"] == "ok"
+    stored = report_from_row(first)
+    assert stored.auc == fresh.auc and stored.baseline_auc == fresh.baseline_auc
+    assert [a.member_id for a in stored.at_risk] == [a.member_id for a in fresh.at_risk]
+    assert stored.at_risk[0].reasons == fresh.at_risk[0].reasons
+    await ask(now + timedelta(hours=1))  # within 72 h: the stored list is reused
+    await app.pipeline.run_timer("churn_recompute", {}, community_id="console:demo",
+                                 now=now + timedelta(hours=2))
+    async with app.sessions() as session:
+        latest = await InsightsRepository(session, "console:demo").latest_churn_run()
+    assert latest["id"] == first["id"] + 1, "one run from the command, one from the timer"
+    refused = await ask(now, member="console:u0001", roles=frozenset({"member"}))
+    assert "Model AUC" not in refused[0].text

@@ -98,10 +98,11 @@ async def test_segments_command_and_timer(sqlite_url: str, make_app) -> None:
     assert "previous snapshot" in later[0].text
 
 
-async def test_empty_community_segments(sqlite_url: str, make_app) -> None:
+async def test_empty_community_and_a_community_of_one(sqlite_url: str, make_app) -> None:
     app = await make_app(sqlite_url)
-    replies = await app.pipeline.process(admin("segments", T0))
-    assert "not enough data" in replies[0].text.lower()
     async with app.sessions() as session:
         assert await compute_segments(InsightsRepository(session, C),
                                       app.config.community(C).insights, T0) == []
+    # the admin asking is the community's only member
+    replies = await app.pipeline.process(admin("segments", T0))
+    assert "1 members" in replies[0].text and "potential: 1 (100%)" in replies[0].text

@@ -87,15 +87,19 @@ def _points(community: str, member: str, points: int, reason: str, key: str,
 
 
 async def seed(engine: Any, events: Sequence[Event], community: str = COMMUNITY,
-               stages: dict[str, str] | None = None) -> None:
-    """Write the community, its members, activity and ledger rows for ``events``."""
+               stages: dict[str, str] | None = None, *, new_community: bool = True) -> None:
+    """Write the community (unless it exists: ``new_community=False``), its members,
+    activity and ledger rows for ``events``."""
     activity, ledger, members = rows_for(events, community)
     async with engine.begin() as conn:
+        if not new_community:
+            members = {}
         platform = {"dc": "discord", "tg": "telegram"}.get(community.split(":", 1)[0],
                                                             "console")
-        await conn.execute(insert(Community.__table__), [
-            {"id": community, "platform": platform, "name": "Demo", "language": "en",
-             "timezone": "UTC", "created_at": datetime(2026, 1, 1, tzinfo=UTC)}])
+        if new_community:
+            await conn.execute(insert(Community.__table__), [
+                {"id": community, "platform": platform, "name": "Demo", "language": "en",
+                 "timezone": "UTC", "created_at": datetime(2026, 1, 1, tzinfo=UTC)}])
         for table, rows in ((Member.__table__, list(members.values())),
                             (Activity.__table__, activity), (LedgerEntry.__table__, ledger)):
             for start in range(0, len(rows), 2000):

@@ -43,7 +43,9 @@ async def test_due_items_fire_once_with_effects_and_actions(make_app, sqlite_url
     async with app.sessions() as session:
         audits = (await session.execute(select(AuditEntry.reason))).scalars().all()
         statuses = (await session.execute(
-            select(ScheduledItem.status).order_by(ScheduledItem.id))).scalars().all()
+            select(ScheduledItem.status)
+            .where(ScheduledItem.kind == "test_wiring_echo")  # features add their own rows
+            .order_by(ScheduledItem.id))).scalars().all()
     assert audits == ["1"]
     assert statuses == ["done", "pending"]
 
@@ -59,7 +61,8 @@ async def test_failing_handler_rolls_back_its_writes_and_retries(make_app, sqlit
     assert await app.services["sweep"](NOW + timedelta(seconds=1)) == []
     async with app.sessions() as session:
         audits = (await session.execute(select(AuditEntry))).scalars().all()
-        item = (await session.execute(select(ScheduledItem))).scalar_one()
+        item = (await session.execute(select(ScheduledItem).where(
+            ScheduledItem.kind == "test_wiring_echo"))).scalar_one()
     assert audits == []  # the handler's write was rolled back with the failure
     assert item.status == "pending" and item.attempts == 1
     assert "handler failed on purpose" in (item.last_error or "")

@@ -142,7 +142,7 @@ def test_label_checks() -> None:
     assert small is not None and small.key == "members"
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 6)), min_size=2, max_size=80))
 def test_auc_matches_scikit_learn(pairs: list[tuple[bool, int]]) -> None:
     from sklearn.metrics import roc_auc_score

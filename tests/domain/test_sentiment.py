@@ -397,3 +397,66 @@ def test_distress_dm_text_uses_configured_support_and_helplines() -> None:
     zh = s.distress_dm_text("zh", name="小明", support_text=None, helplines=[])
     assert t("feelings.distress.support_default", "zh") in zh
     assert "findahelpline.com" in zh
+
+
+# ---- links, languages, mentions, /case arguments ------------------------------------------
+
+
+def test_message_links_per_platform() -> None:
+    assert s.message_link("dc:1", "dc:2", "dc:3") == "https://discord.com/channels/1/2/3"
+    assert s.message_link("tg:-1001234", "tg:-1001234", "tg:77") == "https://t.me/c/1234/77"
+    assert s.message_link("tg:-42", "tg:-42", "tg:7") == "tg:-42/tg:-42/tg:7", (
+        "basic groups have no message links")
+    assert s.message_link("console:demo", "general", "12") == "console:demo/general/12"
+
+
+def test_dm_language_prefers_member_then_message_then_community() -> None:
+    assert s.dm_language("zh-CN", "en", "en") == "zh"
+    assert s.dm_language(None, "zh", "en") == "zh"
+    assert s.dm_language(None, "other", "zh") == "zh"
+    assert s.dm_language(None, None, "en") == "en"
+
+
+def test_page_mentions_escalate_by_level_and_repeat_the_last() -> None:
+    assert s.page_mention("@oncall", ["@leads", "@admins"], 0) == "@oncall"
+    assert s.page_mention("@oncall", ["@leads", "@admins"], 1) == "@leads"
+    assert s.page_mention("@oncall", ["@leads", "@admins"], 5) == "@admins"
+    assert s.page_mention("@oncall", [], 3) == "@oncall"
+    assert s.page_mention(None, [], 0) == ""
+
+
+def test_case_command_parsing_and_errors() -> None:
+    assert s.parse_case_command("12") == s.CaseCommand(12, "show")
+    assert s.parse_case_command("#7 ACK") == s.CaseCommand(7, "ack")
+    assert s.parse_case_command("3 关闭") == s.CaseCommand(3, "close")
+    for bad, why in (("", "expected a case number"), ("x ack", "'x' is not a case number"),
+                     ("1 delete", "'delete' is not ack"), ("1 ack now", "expected"),
+                     ("0", "is not a case number")):
+        with pytest.raises(ValueError, match=why):
+            s.parse_case_command(bad)
+
+
+@given(st.text(max_size=40))
+def test_case_command_parser_never_crashes(args: str) -> None:
+    try:
+        parsed = s.parse_case_command(args)
+    except ValueError as exc:
+        assert str(exc)
+    else:
+        assert parsed.case_id > 0 and parsed.verb in s.CASE_VERBS
+
+
+@given(st.integers(min_value=1, max_value=10**12), st.sampled_from(["ack", "close", "show"]))
+def test_case_command_round_trips(number: int, verb: str) -> None:
+    assert s.parse_case_command(f"#{number} {verb}") == s.CaseCommand(number, verb)
+
+
+def test_channel_labels() -> None:
+    assert s.channel_label("dc:123") == "<#123>"
+    assert s.channel_label("general") == "#general"
+    assert s.channel_label("tg:-100") == "#-100"
+
+
+def test_question_ack_has_tone_variants() -> None:
+    for tone in s.TONES:
+        assert s.toned_reply("question_ack", tone, "zh", name="小明")

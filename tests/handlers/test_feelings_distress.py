@@ -71,8 +71,8 @@ async def test_distress_message_opens_a_private_case_dms_pages_and_sets_the_sla(
 
 
 async def test_unacknowledged_case_is_repaged_and_escalated_then_ack_stops_the_timer(
-        make_app, sqlite_url) -> None:
-    app = await feelings_app(make_app, sqlite_url)
+        make_app, db_url) -> None:
+    app = await feelings_app(make_app, db_url)
     await app.pipeline.process(msg(1, SAD))
     [first] = await timers(app, "distress_sla")
 

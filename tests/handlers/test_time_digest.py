@@ -17,7 +17,7 @@ from bot.storage.models_growth import PostQuality
 from domain.actions import DirectMessage, PostToChannel
 from domain.events import ReactionAdded
 from handlers.lifecycle_rules import rank_highlights
-from tests.handlers.test_time_support import build, cmd, join, say, sweep
+from tests.handlers.test_time_support import build, cmd, join, say, start, sweep
 
 MONDAY = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: the digest time
 WEEK_START = MONDAY - timedelta(days=7)
@@ -63,7 +63,7 @@ async def test_weekly_digest_content_post_and_dms(make_app: Any, sqlite_url: str
              "scheduler": {"digest": {"channel": "news", "top_contributors": 2},
                            "wakeup": {"enabled": False}}}
     app = await build(make_app, sqlite_url, entry=entry)
-    await sweep(app, WEEK_START)  # the app is running: the weekly digest is scheduled
+    await start(app, WEEK_START)  # the bot starts: the weekly digest is scheduled
     await week(app)
     await cmd(app, "digest", "on", at=WEEK_START + timedelta(days=2), member="console:cy")
     await cmd(app, "digest", "on", at=WEEK_START + timedelta(days=2), member="console:li")
@@ -106,7 +106,7 @@ async def test_quality_scores_change_the_ranking(make_app: Any, sqlite_url: str)
              "timezone": "Europe/Berlin", "safety": NO_FILTERS,
              "scheduler": {"digest": {"channel": "news"}, "wakeup": {"enabled": False}}}
     app = await build(make_app, sqlite_url, entry=entry)
-    await sweep(app, WEEK_START)
+    await start(app, WEEK_START)
     await week(app)
     async with app.sessions() as session:
         for message_id, score in (("big", 0.0), ("small", 1.0)):

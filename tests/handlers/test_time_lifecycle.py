@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from bot.storage.models import LedgerEntry, Member
 from domain.actions import DirectMessage, PostToChannel
-from tests.handlers.test_time_support import build, cmd, items, nudges, say, sweep
+from tests.handlers.test_time_support import build, cmd, items, nudges, say, start, sweep
 
 DAY0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 NOON = timedelta(hours=2)  # sweeps run at 12:00 UTC (13:00 in Berlin, winter)
@@ -31,11 +31,12 @@ async def walk(app: Any, days: range, script: Script | None = None
                ) -> dict[int, list[Any]]:
     """Day by day: run the day's scripted events, then sweep at noon (UTC)."""
     fired: dict[int, list[Any]] = {}
+    await start(app, DAY0 + timedelta(days=days.start))  # the bot starts
     for day in days:
-        start = DAY0 + timedelta(days=day)
+        morning = DAY0 + timedelta(days=day)
         if script and day in script:
-            await script[day](app, start)
-        actions = await sweep(app, start + NOON)
+            await script[day](app, morning)
+        actions = await sweep(app, morning + NOON)
         if actions:
             fired[day] = actions
     return fired
@@ -152,7 +153,7 @@ async def test_quiet_hours_use_the_members_own_time_zone(make_app: Any,
     wake = {**WAKE, "quiet_hours": {"start": "19:00", "end": "09:00"}}
     app = await build(make_app, sqlite_url, wakeup=wake, digest={"enabled": False})
     await chat(app, DAY0)
-    await sweep(app, DAY0 + NOON)  # the app starts: the daily scan is scheduled
+    await start(app, DAY0 + NOON)  # the bot starts: the daily scan is scheduled
     async with app.sessions() as session:
         await session.execute(update(Member).where(Member.member_id == "console:ana")
                               .values(timezone="Asia/Shanghai"))

@@ -90,8 +90,8 @@ async def test_usage_list_and_cancel_only_your_own(make_app: Any, sqlite_url: st
     assert only_text(await cmd(app, "reminders", at=T0, member="console:bob")) == t(
         "time.reminders.empty", "en")
     fired = await sweep(app, T0 + timedelta(hours=4))
-    assert [a.text for a in fired] == ["⏰ Reminder (due 2026-03-01 16:00 Europe/Berlin; sent "
-                                       "late because the bot was offline): water the plants"]
+    assert [a.text for a in fired] == [
+        "⏰ Reminder (due 2026-03-01 16:00 Europe/Berlin, delivered late): water the plants"]
 
 
 async def test_per_member_limit_plus_stage_perk_slots(make_app: Any, sqlite_url: str) -> None:

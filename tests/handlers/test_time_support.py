@@ -69,6 +69,12 @@ async def join(app: Any, member: str, at: datetime,
     return actions
 
 
+async def start(app: Any, at: datetime) -> None:
+    """What ``hearth run`` does at start: schedule the recurring items (scan, digest,
+    config announcements) as of ``at``."""
+    await app.services["time_ensure"](at)
+
+
 async def sweep(app: Any, at: datetime) -> list[Any]:
     return list(await app.services["sweep"](at))
 

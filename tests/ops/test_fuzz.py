@@ -34,7 +34,7 @@ from .helpers import HEAVY
 # ~20,000 was the goal for the default run; at today's per-event cost (safety holds and
 # feelings transactions dominate, see docs/reliability.md) that takes minutes, so the default
 # run is smaller. HEARTH_FUZZ_INPUTS overrides both.
-INPUTS = int(os.environ.get("HEARTH_FUZZ_INPUTS") or (100_000 if HEAVY else 4_000))
+INPUTS = int(os.environ.get("HEARTH_FUZZ_INPUTS") or (100_000 if HEAVY else 3_000))
 C = "console:fuzz"
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

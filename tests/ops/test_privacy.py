@@ -348,3 +348,34 @@ def test_cli_member_delete_and_export(tmp_path: Path) -> None:
                                    f"TEXT) LIKE '%dc:9001%' OR CAST(\"{column}\" AS TEXT) "
                                    f"LIKE '%{SECRET_NAME}%'")
             assert hits == [(0,)], (name, column)
+
+
+async def test_erasure_follow_up_merges_rows_of_a_member_who_spoke_again(
+        make_app: Any, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The follow-up pass re-erases under the same anonymous id; per-member aggregates the
+    member re-created in between (they spoke again) must merge, not fail on the unique key."""
+    from bot.ops.privacy import erase
+
+    monkeypatch.chdir(tmp_path)
+    c, victim, other = "console:priv", "console:zed8", "console:bob"
+    app = await make_app(sqlite_url, communities=[community()])
+    await app.pipeline.process_many(traffic(c, victim, other))
+    await app.pipeline.flush()
+    async with app.sessions() as s, s.begin():
+        first = await erase(s, c, victim)
+    app.services["privacy"].forget_cached(c, victim)
+    await app.pipeline.process_many([MessagePosted(
+        c, victim, T0 + timedelta(days=1), channel_id="general", message_id="late",
+        text="one more thing about the proxy settings", member_name=SECRET_NAME)])
+    await app.pipeline.flush()
+    before = await totals(app, c)
+    async with app.sessions() as s, s.begin():
+        late = await erase(s, c, victim, anon_id=first.anon_id)
+    assert late.rows > 0
+    assert await find_everywhere(app, [victim, SECRET_NAME]) == []
+    after = await totals(app, c)
+    # one stats row fewer (merged), the same sums
+    assert after["ledger"] == before["ledger"]
+    assert after["stats"][0] == before["stats"][0] - 1
+    assert after["stats"][1:] == before["stats"][1:]
+    assert await ledger_matches_counters(app, c) == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import signal
 import time
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ def test_both_processes_ran_their_own_shard_and_stopped_cleanly(fleet: Fleet) ->
     assert fleet.identified == [(0, 2), (1, 2)]  # each process identified one shard
     assert fleet.pollers > 0
     for log in fleet.logs:
-        assert "Traceback" not in log, log[-3000:]
+        assert "Traceback" not in log, _first_error(log)
 
 
 def test_every_message_is_stored_once_and_no_update_is_lost(fleet: Fleet) -> None:
@@ -229,7 +230,9 @@ async def _scenario(pg_url: str, tmp_path: Path) -> Fleet:
             try:
                 await wait_until(stored, 240, f"{expected} stored messages")
             except AssertionError as exc:
-                raise AssertionError(f"{exc}; stored counts seen last: {seen[-5:]}") from None
+                errors = "\n".join(_first_error(p.log) for p in processes)
+                raise AssertionError(f"{exc}; stored counts seen last: {seen[-5:]}\n"
+                                     f"{errors}") from None
 
             async def reminders_done() -> bool:
                 async with sessions() as s:
@@ -279,6 +282,12 @@ async def _scenario(pg_url: str, tmp_path: Path) -> Fleet:
                  pollers=pollers, expected=expected, total=total, counted=counted,
                  stats=stats, ledger=ledger, reminders=reminders, deliveries=deliveries,
                  items=items)
+
+
+def _first_error(log: str) -> str:
+    """The first logged traceback of a process (what made it skip an event)."""
+    start = log.find("ERROR")
+    return log[start:start + 4000] if start >= 0 else "(no error logged)"
 
 
 def _python() -> list[str]:
@@ -331,3 +340,58 @@ async def _live_traffic(dc: FakeDiscord, tg: FakeTelegram, guilds: dict[int, Fak
             sent += 1
         await asyncio.sleep(0.02)
     return sent
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "known bug (bot/storage/batch.py): two processes flushing batches that touch the same "
+    "members in a different order deadlock on PostgreSQL (DeadlockDetectedError on the "
+    "members/member_stats upserts); PostgreSQL aborts one transaction and the batch writer "
+    "drops that whole batch. Live events in it are lost; an event whose handler triggered "
+    "the flush (uow.read) is logged as skipped. Fix: sort rows by key before each upsert "
+    "(one lock order for every process) and retry a batch on SQLSTATE 40P01/40001."))
+async def test_concurrent_flushes_on_the_same_members_lose_nothing(pg_url: str) -> None:
+    from bot.bootstrap import build_app
+    from bot.config import default_config
+    from bot.storage.models import Activity
+    from domain.events import MessagePosted
+
+    pg_reset_schema(pg_url)
+    community = "console:dl"
+
+    def config() -> Any:
+        return default_config(pg_url, communities=[{"platform": "console", "id": "dl"}],
+                              safety={"enabled": False}, sentiment={"enabled": False},
+                              pipeline={"batch_size": 100_000, "flush_interval_ms": 60_000})
+
+    first = await build_app(config())
+    second = await build_app(config(), upgrade=False)
+    failures: list[str] = []
+    for app in (first, second):
+        previous = app.writer.on_failure
+
+        def failed(batch: list[Any], exc: BaseException, previous: Any = previous) -> None:
+            failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            previous(batch, exc)
+
+        app.writer.on_failure = failed
+    members = [f"console:m{i}" for i in range(1500)]
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+
+    async def writer(app: Any, tag: str, order: list[str]) -> None:
+        for n in range(6):
+            await app.pipeline.process_many([MessagePosted(
+                community, m, start + timedelta(seconds=n), channel_id="g",
+                message_id=f"{tag}{n}-{m}", text="hello") for m in order], check_stored=False)
+            with contextlib.suppress(Exception):
+                await app.pipeline.flush()
+
+    try:
+        await asyncio.gather(writer(first, "a", members),
+                             writer(second, "b", list(reversed(members))))
+        async with first.sessions() as session:
+            stored = await session.scalar(select(func.count()).select_from(Activity))
+    finally:
+        await first.close()
+        await second.close()
+    assert failures == []
+    assert stored == 2 * 6 * len(members)

@@ -112,14 +112,6 @@ class InsightsRepository:
     def _epoch(self, column: Any) -> Any:
         return epoch_of(column, self.session.get_bind().dialect.name)
 
-    async def activity_times(self, since: datetime, until: datetime,
-                             kinds: Sequence[str] = MEANINGFUL_KINDS) -> list[datetime]:
-        a = ACTIVITY
-        rows = await self.session.execute(
-            select(a.c.at).where(a.c.community_id == self.community_id, a.c.at >= since,
-                                 a.c.at <= until, a.c.kind.in_(list(kinds))))
-        return [r[0] for r in rows]
-
     async def activity_span(self) -> tuple[datetime | None, datetime | None]:
         a = ACTIVITY
         row = (await self.session.execute(
@@ -131,7 +123,10 @@ class InsightsRepository:
     async def daily_activity(self, since: datetime | None = None) -> dict[int, int]:
         """Meaningful activities per UTC day (days since 1970-01-01)."""
         a = ACTIVITY
-        day = cast(self._epoch(a.c.at) / 86400.0, Integer)
+        days = self._epoch(a.c.at) / 86400.0
+        # CAST rounds on PostgreSQL but truncates on SQLite (whose floor() is optional)
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        day = cast(func.floor(days) if postgres else days, Integer)
         stmt = (select(day, func.count()).where(a.c.community_id == self.community_id,
                                                 a.c.kind.in_(list(MEANINGFUL_KINDS)))
                 .group_by(day))

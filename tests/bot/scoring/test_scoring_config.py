@@ -62,3 +62,13 @@ def test_config_values_reach_the_policies() -> None:
     assert (dp.sla, dp.cooldown, dp.max_pages) == (timedelta(minutes=3), timedelta(hours=1), 2)
     mp = cfg.mood_policy()
     assert mp.slowmode_seconds == 15 and mp.window == timedelta(minutes=2)
+
+
+def test_scoring_modes_and_case_role_are_checked() -> None:
+    assert SentimentSettings().scoring_mode == "async"
+    assert SentimentSettings(scoring_mode="ordered").scoring_mode == "ordered"
+    with pytest.raises(ValidationError, match="scoring_mode"):
+        SentimentSettings(scoring_mode="sync")
+    assert SentimentSettings().distress.case_role == "moderator"
+    with pytest.raises(ValidationError, match="case_role"):
+        SentimentSettings(distress={"case_role": "member"})
