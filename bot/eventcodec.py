@@ -13,7 +13,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from domain.events import EVENT_NAMES, EVENT_TYPES, PLATFORM_PREFIX, Event, platform_of
+from domain.events import (
+    EARLIEST_YEAR,
+    EVENT_NAMES,
+    EVENT_TYPES,
+    LATEST_YEAR,
+    PLATFORM_PREFIX,
+    Event,
+    platform_of,
+    time_in_range,
+)
 
 _ALIASES = {"community": "community_id", "member": "member_id", "channel": "channel_id",
             "message": "message_id", "time": "at", "timestamp": "at"}
@@ -26,17 +35,34 @@ class EventFormatError(ValueError):
 
 def _parse_time(value: Any) -> datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            parsed = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise EventFormatError(
+                f"'at' epoch seconds {value!r} are out of range; use seconds since 1970 "
+                f"(years {EARLIEST_YEAR}-{LATEST_YEAR}) or an ISO-8601 time") from None
+        return _in_range(parsed, value)
     if not isinstance(value, str):
         raise EventFormatError(f"'at' must be an ISO-8601 time or epoch seconds, got {value!r}")
     text = value.strip().replace("Z", "+00:00")
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        parsed = (parsed.replace(tzinfo=UTC) if parsed.tzinfo is None
+                  else parsed.astimezone(UTC))
+    except (ValueError, OverflowError):
         raise EventFormatError(
-            f"'at' is not an ISO-8601 time: {value!r} (example: 2026-03-01T12:00:00Z)"
+            f"'at' is not an ISO-8601 time: {value!r} "
+            f"(example: 2026-03-01T12:00:00Z; years {EARLIEST_YEAR}-{LATEST_YEAR})"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return _in_range(parsed, value)
+
+
+def _in_range(parsed: datetime, raw: Any) -> datetime:
+    if not time_in_range(parsed):
+        raise EventFormatError(
+            f"'at' {raw!r} is in the year {parsed.year}; Hearth accepts times between "
+            f"{EARLIEST_YEAR} and {LATEST_YEAR}")
+    return parsed
 
 
 def _qualify(platform: str, raw: Any, field: str) -> str:
@@ -157,6 +183,11 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Event | EventFormatError]]:
                 yield number, event_from_dict(json.loads(line))
             except json.JSONDecodeError as exc:
                 yield number, EventFormatError(f"not valid JSON: {exc.msg} at column {exc.colno}")
+            except RecursionError:
+                yield number, EventFormatError("not valid JSON for an event: nested too deeply "
+                                               "(an event is one flat JSON object)")
+            except OverflowError as exc:
+                yield number, EventFormatError(f"a value is out of range: {exc}")
             except EventFormatError as exc:
                 yield number, exc
             except (TypeError, ValueError) as exc:

@@ -25,6 +25,8 @@ from bot.storage.models import Activity
 from bot.storage.uow import CommandUnitOfWork, EventUnitOfWork
 from domain.actions import Action, Reply
 from domain.events import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -32,6 +34,8 @@ from domain.events import (
     MemberLeft,
     event_key,
     platform_of,
+    storable_event,
+    time_in_range,
 )
 from domain.i18n import normalise_language, t
 from handlers.ports import Context
@@ -47,6 +51,7 @@ class PipelineStats:
     duplicates: int = 0
     failed: int = 0
     unknown_community: int = 0
+    out_of_range: int = 0
     commands: int = 0
     actions: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
@@ -92,6 +97,8 @@ class Pipeline:
         """
         actions: list[Action] = []
         known = await self._already_stored(events) if check_stored else set()
+        if len(events) > 1:
+            await self._prefetch(events)
         for item in events:
             try:
                 actions.extend(await self._one(item, known))
@@ -101,6 +108,26 @@ class Pipeline:
                               extra=log_context(item))
         self.stats.actions += len(actions)
         return actions
+
+    async def _prefetch(self, events: Sequence[Event]) -> None:
+        """Load the cached state of every member a chunk names with one query per 400
+        members, instead of one query per first-seen member inside the handlers (measured:
+        a third of the ingest time went to those single-row loads)."""
+        keys: dict[tuple[str, str], None] = {}
+        for item in events:
+            if not isinstance(item, Event) or self.settings(item.community_id) is None:
+                continue
+            for member in (item.member_id, getattr(item, "reply_to_member_id", None),
+                           getattr(item, "target_member_id", None)):
+                if isinstance(member, str) and member:
+                    keys[(item.community_id, member)] = None
+        if not keys:
+            return
+        try:
+            await self.cache.prefetch(keys)
+        except Exception:  # an optimisation only: the handlers load what is missing
+            log.warning("member state prefetch failed; loading members one by one",
+                        exc_info=True)
 
     async def _already_stored(self, events: Sequence[Event]) -> set[tuple[str, str]]:
         """Keys of ``events`` already in the database (one query per community)."""
@@ -138,6 +165,15 @@ class Pipeline:
         self._ensure_community(settings)
         if item.at.tzinfo is None:
             raise ValueError("event time must be timezone-aware (UTC)")
+        if not time_in_range(item.at):
+            self.stats.out_of_range += 1
+            log.warning("event skipped: its time %s is outside the years %d-%d (%s)",
+                        item.at.isoformat(), EARLIEST_YEAR, LATEST_YEAR, _describe(item),
+                        extra=log_context(item))
+            return []
+        # NUL and lone surrogates cannot be stored (PostgreSQL, UTF-8): replaced here, once,
+        # so no handler and no batch flush ever sees them.
+        item = storable_event(item)
         name = type(item).__name__
         self.stats.by_type[name] = self.stats.by_type.get(name, 0) + 1
         key = event_key(item)

@@ -173,3 +173,54 @@ def event_key(event: Event) -> str | None:
     if isinstance(event, ButtonPressed):
         return f"b:{event.at.isoformat()}:{event.member_id}:{event.custom_id}"
     return None
+
+
+# Times outside this range are not real chat events (a corrupt replay line, a client bug);
+# handlers add deadlines to event times and would overflow near year 9999.
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 2200
+
+
+def time_in_range(at: datetime) -> bool:
+    return EARLIEST_YEAR <= at.year <= LATEST_YEAR
+
+
+def _storable_text(text: str) -> str:
+    """``text`` with what no database can store replaced: NUL (PostgreSQL refuses it in
+    text) and lone UTF-16 surrogates (not encodable as UTF-8), both as U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def storable_event(event: Event) -> Event:
+    """The event with every string field made storable (see :func:`_storable_text`); the same
+    object when nothing needed a change, which is almost always."""
+    from dataclasses import fields, replace
+
+    names = _FIELD_NAMES.get(type(event))
+    if names is None:
+        names = _FIELD_NAMES[type(event)] = tuple(f.name for f in fields(event))
+    changes: dict[str, object] = {}
+    for name in names:
+        value = getattr(event, name)
+        if type(value) is str:
+            if value.isascii() and "\x00" not in value:
+                continue
+            fixed = _storable_text(value)
+            if fixed != value:
+                changes[name] = fixed
+        elif isinstance(value, tuple) and value and any(isinstance(v, str) for v in value):
+            items = tuple(_storable_text(v) if isinstance(v, str) else v for v in value)
+            if items != value:
+                changes[name] = items
+    return replace(event, **changes) if changes else event

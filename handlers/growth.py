@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.actions import Action
+from domain.actions import Action, DirectMessage, PostToChannel, Reply
 from domain.events import (
     MessageDeleted,
     MessageEdited,
@@ -51,6 +51,7 @@ ORDER = 50
 REVERSAL_REASONS = frozenset({"message_deleted", "edited_too_short", "reaction_removed"})
 
 _MESSAGE_ONLY = (triggers.MESSAGE,)
+_CELEBRATIONS = (Reply, PostToChannel, DirectMessage)
 _UNANALYSED = frozenset({RefusalReason.COOLDOWN, RefusalReason.DAILY_CAP,
                          RefusalReason.NO_POINTS_CHANNEL})
 _MESSAGE_POINTS = (triggers.MESSAGE, triggers.POINTS_CHANGE)
@@ -134,6 +135,11 @@ async def grow_on_message(event: MessagePosted, ctx: Context) -> Sequence[Action
     if replied is not None:
         actions.extend(await _reply_received(ctx, compiled, memory, event, replied, direct,
                                              source_key, where))
+    if ctx.flags.get("distress") and actions:
+        # No confetti on a message that reads as distress: points, roles and badges stand,
+        # the level/stage/badge announcements for it are not sent (the feelings handler
+        # answers that message, privately).
+        actions = [a for a in actions if not isinstance(a, _CELEBRATIONS)]
     return actions
 
 

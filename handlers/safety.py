@@ -179,6 +179,23 @@ async def _judge(event: MessagePosted | MessageEdited, ctx: Context, service: Sa
     return await _enforce(event, ctx, verdict, scores_record, channel_id, member_name)
 
 
+def _audit(ctx: Context, private: bool, action: str, *, target_id: str | None, reason: str,
+           evidence: Any, details: dict[str, Any]) -> None:
+    """An audit row for an automatic decision. For a private (distress) case it records only
+    that a case exists, its number and the rules (categories) that fired: whose message it
+    was, what it said and which words matched stay in the case, which only the support role
+    may open."""
+    if private:
+        kept = {"private": True}
+        if "case_id" in details:
+            kept["case_id"] = details["case_id"]
+        ctx.uow.audit(SYSTEM_ACTOR, action, target_id=None, reason=reason, evidence=None,
+                      details=kept)
+        return
+    ctx.uow.audit(SYSTEM_ACTOR, action, target_id=target_id, reason=reason, evidence=evidence,
+                  details=details)
+
+
 def _evidence(event: Any, verdict: Any) -> dict[str, Any]:
     """What the evidence hash covers: the message as seen and every rule that fired."""
     return {"community": event.community_id, "member": event.member_id,
@@ -202,7 +219,7 @@ async def _enforce(event: MessagePosted | MessageEdited, ctx: Context, verdict: 
     evidence = _evidence(event, verdict)
     actions: list[Action] = []
     if verdict.dry_run_hits and verdict.would_action.strength > verdict.action.strength:
-        ctx.uow.audit(SYSTEM_ACTOR, "auto.dry_run", target_id=member_id,
+        _audit(ctx, private, "auto.dry_run", target_id=member_id,
                       reason=f"would {verdict.would_action}", evidence=evidence, details=details)
         target = channel(ctx, "mod")
         if target is not None and not private:
@@ -213,7 +230,7 @@ async def _enforce(event: MessagePosted | MessageEdited, ctx: Context, verdict: 
     kind = verdict.action.kind
     if kind in (ActionKind.ALLOW, ActionKind.LOG):
         if kind is ActionKind.LOG:
-            ctx.uow.audit(SYSTEM_ACTOR, "auto.log", target_id=member_id,
+            _audit(ctx, private, "auto.log", target_id=member_id,
                           reason=", ".join(verdict.rule_ids), evidence=evidence,
                           details=details)
         return actions
@@ -231,7 +248,7 @@ async def _enforce(event: MessagePosted | MessageEdited, ctx: Context, verdict: 
         return actions + await _hold(event, ctx, rules, scores, channel_id, member_name,
                                      delete, private, evidence, details)
     if kind is ActionKind.DELETE:
-        ctx.uow.audit(SYSTEM_ACTOR, "auto.delete", target_id=member_id, reason=audit_reason,
+        _audit(ctx, private, "auto.delete", target_id=member_id, reason=audit_reason,
                       evidence=evidence, details=details)
         if settings.review.notify_member:
             actions.append(DirectMessage(ctx.community_id, member_id,
@@ -254,7 +271,7 @@ async def _enforce(event: MessagePosted | MessageEdited, ctx: Context, verdict: 
         strike = await issue_strike(ctx, store, member_id, reason=audit_reason,
                                     case_id=case_id, issued_by=SYSTEM_ACTOR)
     details["case_id"] = case_id
-    ctx.uow.audit(SYSTEM_ACTOR, f"auto.{_decision_name(kind)}", target_id=member_id,
+    _audit(ctx, private, f"auto.{_decision_name(kind)}", target_id=member_id,
                   reason=audit_reason, evidence=evidence, details=details)
     requested = verdict.action if kind in (ActionKind.TIMEOUT, ActionKind.BAN) else None
     actions.extend(sanction(ctx, member_id, reason=reason, case_id=case_id, strike=strike,
@@ -307,7 +324,7 @@ async def _hold(event: Any, ctx: Context, rules: list[dict[str, Any]], scores: d
             action_taken="held+deleted" if deleted else "held",
             message_deleted=deleted, private=private, status="open", created_at=ctx.now)
     details["case_id"] = item_id
-    ctx.uow.audit(SYSTEM_ACTOR, "auto.hold", target_id=event.member_id,
+    _audit(ctx, private, "auto.hold", target_id=event.member_id,
                   reason=", ".join(r["rule"] for r in rules if not r["dry_run"]),
                   evidence=evidence, details=details)
     if not created:

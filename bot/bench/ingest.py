@@ -45,11 +45,18 @@ def messages(n: int, *, members: int = 2000, seed: int = 1,
     return out
 
 
-def _config(path: Path) -> Any:
+def _config(path: Path, *, growth_only: bool = True) -> Any:
+    """The bench community's config. ``growth_only`` switches off line-1 safety filters and
+    sentiment scoring: this bench measures the growth pipeline the issue names (tracking,
+    points, stages, badges, durability); ``hearth bench filters`` and ``hearth bench
+    sentiment`` measure those two features on their own."""
     from bot.config import default_config
 
+    sections: dict[str, Any] = {}
+    if growth_only:
+        sections = {"safety": {"enabled": False}, "sentiment": {"enabled": False}}
     return default_config(f"sqlite+aiosqlite:///{path}",
-                          communities=[{"platform": "console", "id": "bench"}])
+                          communities=[{"platform": "console", "id": "bench"}], **sections)
 
 
 async def run_pipeline(events: list[MessagePosted], db: Path) -> float:

@@ -26,13 +26,11 @@ def bench_fuzz(events: Annotated[int, typer.Option(
                    "--events", "-n", min=100, help="Inputs to generate (events, commands, "
                    "button presses and JSON Lines).")] = 20_000,
                seed: Annotated[int, typer.Option(help="Random seed (runs are repeatable).")] = 0,
-               known_bugs: Annotated[bool, typer.Option(
-                   "--known-bugs", help="Also generate inputs of known, unfixed bugs.")] = False,
                json_out: JsonOpt = False) -> None:
     """Hostile input through the real pipeline; exit 1 if anything crashed or went unanswered."""
     from bot.ops.fuzz import iter_report_lines, run_fuzz
 
-    report = asyncio.run(run_fuzz(events, seed=seed, include_known_bugs=known_bugs))
+    report = asyncio.run(run_fuzz(events, seed=seed))
     if json_out:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

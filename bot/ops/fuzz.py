@@ -18,9 +18,8 @@ the event and skips it; a command failure is logged and answered with an apology
 flush that rolled back, or an exception escaping the pipeline or the decoder. Each failure
 names the handler (innermost Hearth frame) and the input that triggered it.
 
-Known bugs (``KNOWN_BUGS``) are generated only when asked (``include_known_bugs``), so the
-default run stays green while the bugs are listed in the report and pinned by strict xfail
-tests until they are fixed.
+Inputs that once broke Hearth (``REGRESSIONS``: lone surrogates, JSON nested 100,000 deep,
+out-of-range times) are part of every run, and each has its own regression test.
 """
 
 from __future__ import annotations
@@ -58,7 +57,8 @@ COMMUNITIES = (("console", "fuzz", "en"), ("discord", "424242", "zh"),
 UNKNOWN_COMMUNITIES = ("dc:999999", "tg:-1", "console:ghost")
 ROLES = ("member", "moderator", "admin", "expert")
 LOCALES = (None, "en", "en-US", "zh", "zh-CN", "zh_TW", "fr", "", "xx-YY", "ZH-hans", "🏳️")
-KNOWN_BUGS = {
+# What these inputs did before they were fixed; kept as the regression tests' reasons.
+REGRESSIONS = {
     "lone_surrogate": (
         "text with a lone UTF-16 surrogate (JSON '\\ud800', which Python's json and the "
         "platform clients decode) cannot be encoded for the database: the whole batch flush "
@@ -160,10 +160,8 @@ class FuzzReport:
 class Generator:
     """Seeded source of hostile texts, ids, times, events and commands."""
 
-    def __init__(self, rng: random.Random, *, include_known_bugs: bool = False,
-                 huge_max: int = 200_000) -> None:
+    def __init__(self, rng: random.Random, *, huge_max: int = 200_000) -> None:
         self.rng = rng
-        self.known_bugs = include_known_bugs
         self.huge_max = huge_max
         self.members: dict[str, list[str]] = {}
         self.messages: dict[str, list[tuple[str, str]]] = {}
@@ -179,11 +177,8 @@ class Generator:
     def text(self) -> str:
         r = self.rng
         kinds = ["plain", "huge", "zalgo", "bidi", "control", "emoji", "injection", "mentions",
-                 "flood", "empty", "mixed"]
-        weights = [30, 2, 6, 6, 6, 6, 6, 6, 4, 4, 6]
-        if self.known_bugs:
-            kinds.append("lone_surrogate")
-            weights.append(6)
+                 "flood", "empty", "mixed", "lone_surrogate"]
+        weights = [30, 2, 6, 6, 6, 6, 6, 6, 4, 4, 6, 6]
         kind = r.choices(kinds, weights)[0]
         self.categories[f"text:{kind}"] += 1
         words = " ".join(r.choice(WORDS) for _ in range(r.randint(1, 12)))
@@ -373,12 +368,12 @@ class Generator:
         if roll < 0.55:
             self.categories["jsonl:valid"] += 1
             return dumps(self.event()).encode("utf-8", "surrogatepass")
-        if roll < 0.62 and self.known_bugs:
+        if roll < 0.62:
             self.categories["jsonl:lone_surrogate"] += 1
             return (b'{"type":"message","community_id":"console:fuzz","member_id":"console:s",'
                     b'"at":"2026-03-01T12:00:00Z","channel_id":"g","message_id":"s%d",'
                     b'"text":"x\\ud800y"}' % self._next())
-        if roll < 0.64 and self.known_bugs:
+        if roll < 0.64:
             self.categories["jsonl:deep"] += 1
             return b"[" * 100_000 + b"]" * 100_000
         self.categories["jsonl:broken"] += 1
@@ -393,7 +388,7 @@ class Generator:
         if mutation == 2:
             valid["at"] = r.choice(["yesterday", "", None, [], "2026-13-45", "NaN", True,
                                     "2026-03-01T25:00:00Z", "0000-01-01T00:00:00Z"])
-            if self.known_bugs and r.random() < 0.3:
+            if r.random() < 0.3:
                 self.categories["jsonl:time_out_of_range"] += 1
                 valid["at"] = r.choice([1e20, -1e20, 1e300, "9999-12-31T23:59:59-14:00",
                                         "0001-01-01T00:00:00+14:00",
@@ -476,7 +471,7 @@ def fuzz_config(database: Path) -> Any:
 
 
 async def run_fuzz(total: int = 20_000, *, seed: int = 0, database: Path | None = None,
-                   include_known_bugs: bool = False, command_share: float = 0.1,
+                   command_share: float = 0.1,
                    jsonl_share: float = 0.02, chunk: int = 300,
                    huge_max: int = 200_000) -> FuzzReport:
     """Push ``total`` hostile inputs through a fresh app; see the module docstring."""
@@ -485,7 +480,7 @@ async def run_fuzz(total: int = 20_000, *, seed: int = 0, database: Path | None 
 
     report = FuzzReport(seed=seed)
     rng = random.Random(seed)
-    gen = Generator(rng, include_known_bugs=include_known_bugs, huge_max=huge_max)
+    gen = Generator(rng, huge_max=huge_max)
     folder = None
     if database is None:
         folder = tempfile.TemporaryDirectory(prefix="hearth-fuzz-")

@@ -152,6 +152,11 @@ class ActionRouter:
     def __init__(self, executors: Iterable[ActionExecutor]) -> None:
         self._by_platform = {e.platform: e for e in executors}
 
+    @property
+    def platforms(self) -> frozenset[str]:
+        """Platforms with a running executor (``discord``, ``telegram``)."""
+        return frozenset(self._by_platform)
+
     async def execute(self, actions: Sequence[Action], *, origin: Event | None = None) -> None:
         batches: dict[str, list[Action]] = {}
         for action in actions:

@@ -172,12 +172,19 @@ async def count_active(session: AsyncSession, *, owner_id: str | None = None,
     return int(result.scalar_one())
 
 
-async def nearest_due(session: AsyncSession,
-                      kinds: Sequence[str] | None = None) -> datetime | None:
-    """Earliest ``due_at`` among pending items (of ``kinds``), for the sweeper's sleep."""
+async def nearest_due(session: AsyncSession, kinds: Sequence[str] | None = None,
+                      community_prefixes: Sequence[str] | None = None) -> datetime | None:
+    """Earliest ``due_at`` among pending items (of ``kinds``, of communities whose id starts
+    with one of ``community_prefixes`` + ``:``), for the sweeper's sleep."""
+    from sqlalchemy import or_
+
     conditions = [TABLE.c.status == "pending"]
     if kinds is not None:
         conditions.append(TABLE.c.kind.in_(list(kinds)))
+    if community_prefixes is not None:
+        conditions.append(or_(TABLE.c.community_id.is_(None),
+                              *(TABLE.c.community_id.startswith(f"{p}:", autoescape=True)
+                                for p in community_prefixes)))
     result = await session.execute(select(func.min(TABLE.c.due_at)).where(*conditions))
     return result.scalar_one_or_none()
 

@@ -51,7 +51,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,6 +64,7 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    or_,
     select,
     update,
 )
@@ -236,6 +237,7 @@ class Sweeper:
         min_sleep: float = 0.005,
         reclaim_every: timedelta | None = None,
         shutdown_grace: float = 10.0,
+        community_prefixes: Iterable[str] | None = None,
     ) -> None:
         if batch_size < 1 or concurrency < 1 or max_attempts < 1:
             raise ValueError("batch_size, concurrency and max_attempts must be >= 1")
@@ -243,6 +245,10 @@ class Sweeper:
             raise ValueError("lease must be positive")
         self._sessionmaker = sessionmaker
         self.handlers = dict(handlers)
+        # Platforms this process runs (``dc``, ``tg``, ``console``): items of other platforms'
+        # communities are left to the process that can deliver them. None: every item.
+        self.community_prefixes = (tuple(sorted(community_prefixes))
+                                   if community_prefixes is not None else None)
         self.worker_id = (worker_id or _default_worker_id())[:100]
         self.clock = clock
         self.batch_size = batch_size
@@ -343,7 +349,12 @@ class Sweeper:
         now = self.clock()
         kinds = sorted(self.handlers)
         columns = [TABLE.c[name] for name in _CLAIM_COLUMNS]
-        due = (TABLE.c.status == "pending", TABLE.c.due_at <= now, TABLE.c.kind.in_(kinds))
+        due: tuple[Any, ...] = (TABLE.c.status == "pending", TABLE.c.due_at <= now,
+                                TABLE.c.kind.in_(kinds))
+        if self.community_prefixes is not None:
+            due += (or_(TABLE.c.community_id.is_(None),
+                        *(TABLE.c.community_id.startswith(f"{prefix}:", autoescape=True)
+                          for prefix in self.community_prefixes)),)
         claim_values = {
             "status": "running", "claimed_by": self.worker_id, "claimed_at": now,
             "attempts": TABLE.c.attempts + 1, "updated_at": now,
@@ -577,7 +588,8 @@ class Sweeper:
 
     async def _idle_timeout(self) -> float:
         async with self._sessionmaker() as session:
-            nearest = await nearest_due(session, sorted(self.handlers))
+            nearest = await nearest_due(session, sorted(self.handlers),
+                                            self.community_prefixes)
         if nearest is None:
             return self.idle_cap
         seconds = (nearest - self.clock()).total_seconds()

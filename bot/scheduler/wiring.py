@@ -40,7 +40,25 @@ def build_sweeper(app: Any, clock: Callable[[], datetime]) -> Any:
         await deliver(app, actions)
 
     handlers = {kind: fire for kind in registry.timers}
-    return Sweeper(app.sessions, handlers, clock=clock)
+    return Sweeper(app.sessions, handlers, clock=clock,
+                   community_prefixes=served_prefixes(app))
+
+
+def served_prefixes(app: Any) -> list[str] | None:
+    """Community-id prefixes whose items this process can deliver: the platforms its action
+    router runs, plus console communities (delivered in-process). Without a router (demo,
+    console, tests) every item is served.
+
+    Why: with two processes on one database, one running Discord and the other Telegram,
+    a sweeper must not claim an item whose messages it has no client to send.
+    """
+    from domain.events import PLATFORM_PREFIX
+
+    platforms = getattr(app.services.get("actions"), "platforms", None)
+    if platforms is None:
+        return None
+    return sorted({PLATFORM_PREFIX[p] for p in platforms if p in PLATFORM_PREFIX}
+                  | {PLATFORM_PREFIX["console"]})
 
 
 async def deliver(app: Any, actions: list[Any]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -99,6 +100,8 @@ class BatchWriter:
         self._inflight: asyncio.Task[FlushReport] | None = None
         self.sql = SqlBatch(engine.dialect.name)
         self.flushed_events = 0
+        self.skipped_events = 0  # refused by the database, logged one by one
+        self.retries = 0  # transactions run again after a deadlock / serialisation failure
         self.last_error: BaseException | None = None
 
     # -- buffering -------------------------------------------------------------------------
@@ -170,13 +173,7 @@ class BatchWriter:
             self._keys = set()
             started = time.perf_counter()
             try:
-                try:
-                    async with self.engine.begin() as conn:
-                        new = await self.sql.write(conn, batch, communities)
-                except _Conflict:
-                    # Another writer stored some of these events meanwhile: redo exactly.
-                    async with self.engine.begin() as conn:
-                        new = await self.sql.write(conn, batch, communities, exact=True)
+                new = await self._write_isolating(batch, communities)
             except BaseException as exc:
                 self.last_error = exc
                 # The community rows were not written either; keep them for the next flush,
@@ -197,6 +194,105 @@ class BatchWriter:
         if self.on_flush is not None:
             self.on_flush(report)
         return report
+
+    async def _write(self, batch: list[StagedEvent],
+                     communities: dict[str, dict[str, Any]]) -> int:
+        """One transaction; retried when the database aborted it for a deadlock or a
+        serialisation failure (two processes on PostgreSQL), which is safe because the
+        write is idempotent by the activity key."""
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            try:
+                try:
+                    async with self.engine.begin() as conn:
+                        return await self.sql.write(conn, batch, communities)
+                except _Conflict:
+                    # Another writer stored some of these events meanwhile: redo exactly.
+                    async with self.engine.begin() as conn:
+                        return await self.sql.write(conn, batch, communities, exact=True)
+            except Exception as exc:
+                if attempt >= TRANSIENT_RETRIES or not is_transient(exc):
+                    raise
+                self.retries += 1
+                delay = 0.02 * (2 ** attempt) * (0.5 + random.random())
+                log.warning("flush of %d event(s) aborted by the database (%s); retry %d/%d "
+                            "in %.0f ms", len(batch), type(_root(exc)).__name__, attempt + 1,
+                            TRANSIENT_RETRIES, delay * 1000)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _write_isolating(self, batch: list[StagedEvent],
+                               communities: dict[str, dict[str, Any]]) -> int:
+        """Write ``batch``; when the database refuses the data of some event (a value it
+        cannot store), split the batch in halves until the bad event is alone, write the
+        rest, and log and skip that one. A connection or server failure is raised as before:
+        skipping events because the database is down would lose all of them."""
+        try:
+            return await self._write(batch, communities)
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise
+            if len(batch) == 1:
+                self.skipped_events += 1
+                log.error("event %s skipped: the database refused its data (%s: %s)",
+                          batch[0].event_key, type(_root(exc)).__name__,
+                          str(_root(exc)).splitlines()[0][:200] if str(_root(exc)) else "",
+                          extra={"community_id": batch[0].community_id,
+                                 "event_key": batch[0].event_key})
+                if self.on_failure is not None:
+                    self.on_failure(batch, exc)
+                return 0
+        middle = len(batch) // 2
+        # Community rows go with both halves (they are insert-or-ignore): a half that fails
+        # must not leave the other's member rows without them.
+        new = await self._write_isolating(batch[:middle], communities)
+        return new + await self._write_isolating(batch[middle:], communities)
+
+
+TRANSIENT_RETRIES = 5
+# PostgreSQL: serialization_failure, deadlock_detected; SQLite: "database is locked" after the
+# busy timeout.
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _root(exc: BaseException) -> BaseException:
+    """The driver's own exception under SQLAlchemy's (and asyncpg's) wrappers."""
+    seen = 0
+    while seen < 5:
+        inner = getattr(exc, "orig", None) or exc.__cause__
+        if inner is None or inner is exc:
+            break
+        exc, seen = inner, seen + 1
+    return exc
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Would the same transaction likely succeed if simply run again?"""
+    probe: BaseException | None = exc
+    for _ in range(5):
+        if probe is None:
+            break
+        code = getattr(probe, "sqlstate", None) or getattr(probe, "pgcode", None)
+        if code in _TRANSIENT_SQLSTATES:
+            return True
+        if "database is locked" in str(probe):
+            return True
+        probe = getattr(probe, "orig", None) or probe.__cause__
+    return False
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Did the database (or driver) refuse a value, as opposed to failing as a whole?"""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, (sa_exc.DataError, sa_exc.IntegrityError)):
+        return True
+    if isinstance(exc, (UnicodeError, ValueError, TypeError, OverflowError)):
+        return True
+    if isinstance(exc, sa_exc.StatementError) and not isinstance(
+            exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError)):
+        return isinstance(_root(exc), (UnicodeError, ValueError, TypeError, OverflowError))
+    return False
+
 
 class SqlBatch:
     """The SQL of one flush, per dialect; also used by command transactions."""
@@ -233,6 +329,11 @@ class SqlBatch:
             badges.extend(staged.badges)
             audit.extend(staged.audit)
             scheduled.extend(staged.scheduled)
+        # One lock order for every writer: two processes upserting the same members in
+        # different orders deadlock on PostgreSQL.
+        members = dict(sorted(members.items()))
+        stats = dict(sorted(stats.items()))
+        ledger.sort(key=_ledger_order)
         if fast:
             await sqlite_fast.write_rows(conn, members, ledger, stats)
         else:
@@ -246,6 +347,7 @@ class SqlBatch:
                 await conn.execute(self._stats_upsert(), [_stats_params(k, v)
                                                           for k, v in stats.items()])
         if badges:
+            badges.sort(key=lambda r: (r["community_id"], r["member_id"], r["badge_id"]))
             await conn.execute(self._ignore(BadgeAward.__table__,
                                             ["community_id", "member_id", "badge_id"]), badges)
         if audit:
@@ -328,6 +430,11 @@ class SqlBatch:
         return stmt.on_conflict_do_update(index_elements=["community_id", "member_id"],
                                           set_=set_)
 
+
+
+def _ledger_order(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (row["community_id"], row["member_id"], str(row.get("source_key") or ""),
+            str(row.get("reason") or ""))
 
 
 def _earliest(current: Any, new: Any) -> Any:

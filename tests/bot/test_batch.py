@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError
 
 from bot.storage import migrate
 from bot.storage.batch import BatchWriter, StagedEvent
@@ -269,25 +269,51 @@ async def test_naive_datetimes_are_refused(engine: Any) -> None:
     assert bad.activity is not None
     bad.activity["at"] = datetime(2026, 3, 1, 12, 0)
     await writer.add(bad)
-    with pytest.raises((StatementError, ValueError), match="naive datetime"):
-        await writer.flush()
-    assert await activity_count(engine) == 0
+    await writer.add(staged(2))
+    await writer.flush()  # the refused event is logged and skipped, the other one written
+    assert writer.skipped_events == 1
+    assert await activity_count(engine) == 1
 
 
-async def test_a_failed_flush_reports_rolls_back_and_the_writer_recovers(engine: Any) -> None:
+async def test_a_refused_event_is_skipped_whole_and_the_rest_written(engine: Any) -> None:
     failures: list[tuple[int, BaseException]] = []
     writer = BatchWriter(engine, batch_size=10_000, flush_interval_ms=60_000,
                          on_failure=lambda batch, exc: failures.append((len(batch), exc)))
     writer.ensure_community(COMMUNITY)
     await writer.add(staged(1))
-    broken = staged(2)
+    broken = staged(2, member="console:bob", points=5)
     assert broken.activity is not None
-    broken.activity["kind"] = None  # NOT NULL: the whole transaction must roll back
+    broken.activity["kind"] = None  # NOT NULL: this event's rows must all stay out
     await writer.add(broken)
-    with pytest.raises(IntegrityError):
+    await writer.add(staged(3))
+    await writer.flush()
+    assert len(failures) == 1 and failures[0][0] == 1
+    assert isinstance(failures[0][1], IntegrityError)
+    result = await snapshot(engine)
+    # events 1 and 3 complete; nothing of event 2 (no member bob, no 5-point ledger row)
+    assert (result["activity"], result["members"], result["ledger"]) == (2, 1, 2)
+    assert result["ledger_delta"] == 2 and result["stats_lifetime"] == 2
+
+
+async def test_a_failed_flush_reports_rolls_back_and_the_writer_recovers(engine: Any) -> None:
+    """A failure of the database as a whole (here: a missing table) is not blamed on one
+    event: the flush raises, reports the whole batch and writes nothing of it."""
+    from sqlalchemy import text
+
+    failures: list[tuple[int, BaseException]] = []
+    writer = BatchWriter(engine, batch_size=10_000, flush_interval_ms=60_000,
+                         on_failure=lambda batch, exc: failures.append((len(batch), exc)))
+    writer.ensure_community(COMMUNITY)
+    await writer.add(staged(1))
+    await writer.add(staged(2))
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE ledger RENAME TO ledger_away"))
+    with pytest.raises(Exception, match="ledger"):
         await writer.flush()
     assert len(failures) == 1 and failures[0][0] == 2
-    assert writer.last_error is failures[0][1]
+    assert writer.last_error is failures[0][1] and writer.skipped_events == 0
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE ledger_away RENAME TO ledger"))
     assert await snapshot(engine) == {k: 0 for k in await snapshot(engine)}, "no half-writes"
 
     # The next batch (a new member, which needs the community row) still goes through.

@@ -254,3 +254,27 @@ async def test_without_an_oncall_channel_the_moderators_channel_is_paged(
                          sentiment=section, safety={"review": {"mod_channel_id": "mods"}})
     [page] = of_type(await app.pipeline.process(msg(1, SAD)), PostToChannel)
     assert page.channel_id == "mods"
+
+
+async def test_with_every_feature_on_no_celebration_and_no_identifying_audit(
+        make_app, sqlite_url) -> None:
+    """Growth and safety on (the defaults): the first message of a member would earn the
+    first-message badge and trip safety's self-harm category; neither may celebrate it in
+    public, and no audit row may name the member or the message."""
+    app = await feelings_app(make_app, sqlite_url,
+                             growth={"announce": {"badges": "reply", "level_ups": "reply",
+                                                  "stages": "reply"}})
+    actions = await app.pipeline.process(msg(1, SAD))
+    await app.pipeline.flush()
+    public = [a for a in actions if isinstance(a, (Reply, PostToChannel))
+              and getattr(a, "channel_id", None) not in (ONCALL, MODS)]
+    assert public == []
+    assert not any(isinstance(a, DirectMessage) and "badge" in a.text.lower() for a in actions)
+    for entry in await audit(app):
+        text = json.dumps(entry, default=str)
+        assert "console:ana" not in text and "don't want to be alive" not in text, entry
+    # the award itself stands: only its announcement was held back
+    control = await feelings_app(make_app, sqlite_url.replace("hearth.db", "other.db"),
+                                 growth={"announce": {"badges": "reply"}})
+    cheerful = await control.pipeline.process(msg(1, "hello everyone, glad to be here"))
+    assert any(isinstance(a, Reply) for a in cheerful), "the control run must celebrate"

@@ -112,6 +112,9 @@ async def test_self_harm_defaults_to_log_only(make_app: Any, sqlite_url: str) ->
     assert of(actions, DeleteMessage) == [] and await cases(app) == []
     [entry] = await audits(app, "auto.log")
     assert "category:self_harm" in entry.reason and "die" not in str(entry.details)
+    # a private (distress) category: the audit says a case exists, not whose or what
+    assert entry.target_id is None and entry.evidence_hash is None
+    assert "console:sad" not in str(entry.details) and "message_id" not in str(entry.details)
 
 
 async def test_edit_is_checked_again(make_app: Any, sqlite_url: str) -> None:

@@ -6,9 +6,8 @@ The big run (``bot.ops.fuzz.run_fuzz``) pushes ~20,000 generated inputs by defau
 members and communities, out-of-order and duplicate deliveries, JSON Lines with invalid
 UTF-8 and wrong types decoded by the real ``bot.eventcodec``, and every registered command
 with random arguments, roles and locales. Property tests (hypothesis) cover the decoder and
-the pipeline on arbitrary text. Known, unfixed bugs are pinned by strict xfail tests: when
-one is fixed its test passes, pytest reports XPASS as a failure, and the marker (and the
-entry in ``bot.ops.fuzz.KNOWN_BUGS``) must go.
+the pipeline on arbitrary text. Inputs that once broke Hearth (``bot.ops.fuzz.REGRESSIONS``)
+are in every run and have a regression test each.
 """
 
 from __future__ import annotations
@@ -26,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.eventcodec import EventFormatError, event_from_dict, read_jsonl
-from bot.ops.fuzz import KNOWN_BUGS, Generator, culprit, run_fuzz
+from bot.ops.fuzz import REGRESSIONS, Generator, culprit, run_fuzz
+from bot.storage.batch import StagedEvent
 from domain.events import CommandInvoked, Event, MessagePosted
 
 from .helpers import HEAVY
@@ -185,10 +185,22 @@ def _with_errors_captured(run: Any, failures: list[str]) -> Any:
         logging.getLogger().removeHandler(handler)
 
 
-# -- known bugs, pinned until fixed (strict: a fix turns these into XPASS = failure) -----------
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["lone_surrogate"])
-async def test_known_bug_lone_surrogate_loses_the_whole_batch(make_app: Any,
-                                                              sqlite_url: str) -> None:
+# -- regressions: inputs that once broke Hearth (see REGRESSIONS) ------------------------------
+def test_every_regression_is_generated_by_the_fuzzer() -> None:
+    import random
+
+    gen = Generator(random.Random(5), huge_max=2_000)
+    for _ in range(3_000):
+        gen.event()
+        gen.jsonl_line()
+    assert set(REGRESSIONS) == {"lone_surrogate", "deep_json", "far_future_time",
+                                "epoch_overflow"}
+    for category in ("text:lone_surrogate", "jsonl:lone_surrogate", "jsonl:deep",
+                     "jsonl:time_out_of_range"):
+        assert gen.categories[category] > 0, category
+
+
+async def test_lone_surrogate_does_not_lose_the_batch(make_app: Any, sqlite_url: str) -> None:
     app = await make_app(sqlite_url, communities=[{"platform": "console", "id": "fuzz"}],
                          pipeline={"batch_size": 10_000, "flush_interval_ms": 60_000},
                          safety={"enabled": False})
@@ -203,21 +215,50 @@ async def test_known_bug_lone_surrogate_loses_the_whole_batch(make_app: Any,
     from bot.storage.models import Activity
 
     async with app.sessions() as session:
+        rows = dict((await session.execute(select(Activity.event_key, Activity.text))).all())
+    assert rows["m:good"] == "hello"  # one bad event must not take the others down with it
+    assert rows["m:bad"] == "broken \ufffd text"  # stored, with what could not be replaced
+
+
+async def test_batch_writer_skips_only_the_event_the_database_refuses(
+        make_app: Any, sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Below the pipeline's own cleaning: a row the database cannot take is isolated by
+    splitting the batch; every other event of it is written."""
+    from sqlalchemy import select
+
+    from bot.pipeline import _minimal_activity
+    from bot.storage.models import Activity
+
+    app = await make_app(sqlite_url, communities=[{"platform": "console", "id": "fuzz"}])
+    await app.pipeline.process_many([MessagePosted(C, "console:a", T0, channel_id="g",
+                                                   message_id="seed", text="hi")])
+    await app.pipeline.flush()
+    writer = app.writer
+    for n in range(7):
+        staged = StagedEvent(C, f"x:{n}")
+        text = "poison \ud800" if n == 4 else f"fine {n}"
+        event = MessagePosted(C, "console:a", T0 + timedelta(seconds=n), channel_id="g",
+                              message_id=f"x{n}", text=text)
+        staged.activity = {**_minimal_activity(event, f"x:{n}"), "text": text}
+        await writer.add(staged)
+    await writer.flush()
+    async with app.sessions() as session:
         keys = set((await session.execute(select(Activity.event_key))).scalars())
-    assert "m:good" in keys  # one bad event must not take the others down with it
+    assert {f"x:{n}" for n in range(7)} - keys == {"x:4"}
+    assert writer.skipped_events == 1
+    assert "x:4 skipped: the database refused its data" in caplog.text
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError, reason=KNOWN_BUGS["deep_json"])
-def test_known_bug_deeply_nested_json_line_stops_the_decoder(tmp_path: Path) -> None:
+def test_deeply_nested_json_line_is_reported_and_decoding_goes_on(tmp_path: Path) -> None:
     good = b'{"type":"join","community_id":"console:x","member_id":"a","at":0}'
     items = _decode_lines(tmp_path, [good, b"[" * 100_000 + b"]" * 100_000, good])
     assert [type(i).__name__ for i in items] == ["MemberJoined", "EventFormatError",
                                                  "MemberJoined"]
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=KNOWN_BUGS["epoch_overflow"])
-@pytest.mark.parametrize("at", [1e20, "0001-01-01T00:00:00+14:00"])
-def test_known_bug_out_of_range_time_stops_the_decoder(tmp_path: Path, at: Any) -> None:
+@pytest.mark.parametrize("at", [1e20, -1e20, "0001-01-01T00:00:00+14:00",
+                                "9999-12-31T23:59:59+14:00", "2500-01-01T00:00:00Z"])
+def test_out_of_range_time_is_a_format_error(tmp_path: Path, at: Any) -> None:
     line = json.dumps({"type": "join", "community_id": "console:x", "member_id": "a",
                        "at": at}).encode()
     items = _decode_lines(tmp_path, [line])
@@ -238,8 +279,7 @@ def test_bench_fuzz_command_prints_the_count(tmp_path: Path) -> None:
     assert data["commands"] > 0 and data["jsonl_lines"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["far_future_time"])
-async def test_known_bug_event_at_the_end_of_the_calendar_breaks_a_handler(
+async def test_event_at_the_end_of_the_calendar_is_skipped_not_crashing(
         make_app: Any, sqlite_url: str) -> None:
     from bot.simulate import SPAM
 
@@ -250,3 +290,4 @@ async def test_known_bug_event_at_the_end_of_the_calendar_breaks_a_handler(
     await app.pipeline.process_many(events)
     await app.pipeline.flush()
     assert app.pipeline.stats.failed == 0
+    assert app.pipeline.stats.out_of_range == len(events)

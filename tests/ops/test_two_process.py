@@ -97,12 +97,6 @@ def test_scheduled_items_fire_exactly_once_across_processes(fleet: Fleet) -> Non
     assert {m: fleet.deliveries[m] for m in discord} == dict.fromkeys(discord, 1)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug: a process whose sweeper claims a Telegram item but does not run Telegram "
-    "(telegram.enabled = false) drops the item's actions ('dropping 1 action(s) for "
-    "telegram: that platform is not running') and still marks it done. Passes only when the "
-    "Telegram process happens to claim every Telegram item. Fix: sweepers should claim only "
-    "items of communities whose platform runs in the process (bot/scheduler/wiring.py)."))
 def test_telegram_items_are_delivered_by_the_process_running_telegram(fleet: Fleet) -> None:
     telegram = [m for m, c in fleet.reminders.items() if c.startswith("tg:")]
     assert {m: fleet.deliveries[m] for m in telegram} == dict.fromkeys(telegram, 1)
@@ -342,13 +336,6 @@ async def _live_traffic(dc: FakeDiscord, tg: FakeTelegram, guilds: dict[int, Fak
     return sent
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug (bot/storage/batch.py): two processes flushing batches that touch the same "
-    "members in a different order deadlock on PostgreSQL (DeadlockDetectedError on the "
-    "members/member_stats upserts); PostgreSQL aborts one transaction and the batch writer "
-    "drops that whole batch. Live events in it are lost; an event whose handler triggered "
-    "the flush (uow.read) is logged as skipped. Fix: sort rows by key before each upsert "
-    "(one lock order for every process) and retry a batch on SQLSTATE 40P01/40001."))
 async def test_concurrent_flushes_on_the_same_members_lose_nothing(pg_url: str) -> None:
     from bot.bootstrap import build_app
     from bot.config import default_config
