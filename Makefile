@@ -28,10 +28,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# Tests run on every core (pytest-xdist); whole files stay on one worker (module fixtures).
+PYTEST_WORKERS ?= auto
+
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/hearth bench ingest

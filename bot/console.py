@@ -137,6 +137,11 @@ async def run_console(config: Config, *, community: str, member: str, role: str,
         raise SystemExit(2)
     app = await build_app(config)
     session = ConsoleSession(app, community, member, role, lang)
+    ensure = app.services.get("time_ensure")
+    if ensure is not None:
+        # Announcements and digests from the config become scheduled rows, as under
+        # `hearth run`, so `:advance` fires them too.
+        await ensure(session.now())
     interactive = source.isatty()
     print(f"Hearth console — community console:{community}, you are {member} ({role}). "
           "Type messages, /help for commands, :quit to leave.", file=out)

@@ -171,7 +171,10 @@ async def run_bot(config: Config) -> None:
             inflight = InFlight(app.pipeline.process)
             adapters = build_adapters(config, app, dc_token, tg_token, inflight)
             app.services["actions"] = ActionRouter([a.executor for a in adapters])
-            background = await start_background(app)
+            background: list[Any] = []
+
+            async def start_workers() -> None:
+                background.extend(await start_background(app))
             reload_handler = _install_reload(config, app)
             stop = asyncio.Event()
             relay = asyncio.ensure_future(_settle_then_stop(requested, inflight, stop))
@@ -180,6 +183,7 @@ async def run_bot(config: Config) -> None:
                     log.warning("stop requested during start-up; exiting before connecting")
                     return
                 await run_platforms(adapters, stop=stop, handle_signals=False,
+                                    on_started=[start_workers],
                                     on_shutdown=[inflight.wait_idle, app.pipeline.flush])
             except PlatformStartError as exc:
                 raise StartupError(str(exc)) from None

@@ -183,10 +183,12 @@ async def run_platforms(
     stop: asyncio.Event | None = None,
     handle_signals: bool = True,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_started: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> None:
     """Run every adapter in this event loop until SIGTERM/SIGINT, ``stop`` or a fatal error.
 
-    Adapters start in order (a start error stops those already running and is re-raised);
+    Adapters start in order (a start error stops those already running and is re-raised),
+    then ``on_started`` hooks run (background workers);
     shutdown stops them in reverse order, then awaits ``on_shutdown`` hooks (e.g. flushing
     the batch writer) so nothing accepted is lost.
     """
@@ -205,6 +207,10 @@ async def run_platforms(
             await adapter.start()
             started.append(adapter)
             log.info("%s adapter started", adapter.platform)
+        # Only now (every client logged in) may work that sends messages start: a scheduled
+        # item fired before that would have nobody to deliver its actions.
+        for hook in on_started:
+            await hook()
         waiters = {
             asyncio.ensure_future(a.wait_stopped()): a for a in started
         }
