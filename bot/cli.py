@@ -174,7 +174,11 @@ def db_current(config: ConfigOpt = None) -> None:
 @app.command()
 def replay(file: Annotated[Path, typer.Argument(help="JSON Lines file (docs/events.md).")],
            config: ConfigOpt = None,
-           quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+           quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+           progress_file: Annotated[Path | None, typer.Option(
+               "--progress-file", help="Append 'durable N' after every committed flush: the "
+               "first N events are in the database (also $HEARTH_REPLAY_PROGRESS).")] = None,
+           ) -> None:
     """Feed recorded events through the pipeline (idempotent: replaying twice changes nothing)."""
     from bot.replay import communities_in, replay_file
 
@@ -182,7 +186,7 @@ def replay(file: Annotated[Path, typer.Argument(help="JSON Lines file (docs/even
         fail(f"{file}: file not found")
     setup_logging("WARNING")
     cfg = load(config, fallback_communities=communities_in(file))
-    code = run_async(replay_file(cfg, file, progress=not quiet))
+    code = run_async(replay_file(cfg, file, progress=not quiet, progress_file=progress_file))
     raise typer.Exit(code or 0)
 
 

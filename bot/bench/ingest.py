@@ -173,6 +173,11 @@ async def bench_ingest(n: int = 100_000, naive_n: int = 3000, offered: int = 500
         naive = await run_naive(events[:naive_n], root / "naive.db")
         raw = run_raw(events, root / "raw.db")
         p50, p99, measured = await run_latency(offered, latency_seconds, root / "latency.db")
+        # The 5,000 msgs/s is above what one process sustains on a small machine; the
+        # same measurement at half the measured throughput shows the latency of a pipeline
+        # that keeps up (bounded by the batch writer's flush interval, not by a queue).
+        steady = max(100, min(offered, int(pipeline / 2)))
+        _, steady_p99, _ = await run_latency(steady, latency_seconds, root / "steady.db")
     return {
         "messages": n,
         "pipeline_msgs_per_s": round(pipeline),
@@ -184,4 +189,6 @@ async def bench_ingest(n: int = 100_000, naive_n: int = 3000, offered: int = 500
         "latency_events": measured,
         "p50_latency_ms": round(p50, 2),
         "p99_latency_ms": round(p99, 2),
+        "sustainable_offered_msgs_per_s": steady,
+        "sustainable_p99_latency_ms": round(steady_p99, 2),
     }

@@ -26,7 +26,9 @@ async def _rate(events: list[Any], db: Path, *, growth: bool, prefetch: bool) ->
 
     config = default_config(f"sqlite+aiosqlite:///{db}",
                             communities=[{"platform": "console", "id": "bench"}],
-                            growth={"enabled": growth})
+                            growth={"enabled": growth},
+                            # what growth costs, not the other features: as bench ingest
+                            safety={"enabled": False}, sentiment={"enabled": False})
     app = await build_app(config)
     try:
         started = time.perf_counter()

@@ -159,3 +159,23 @@ def test_durable_progress_bookkeeping() -> None:
     p.flushed(2)
     p.chunk_done(6)
     assert p.durable == 2 and lines == ["durable 2"] and p.lost == 2
+
+
+def test_cli_progress_file_option(tmp_path: Path, monkeypatch: Any) -> None:
+    """`hearth replay --progress-file F` writes the durable count a supervisor reads."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HEARTH_REPLAY_PROGRESS", raising=False)
+    events = [MessagePosted(C, f"console:m{i % 7}", T0 + timedelta(seconds=i),
+                            channel_id="general", message_id=f"p{i}", text=f"hello number {i}")
+              for i in range(40)]
+    source = write_jsonl(tmp_path / "in.jsonl", events)
+    progress = tmp_path / "progress.txt"
+    result = CliRunner().invoke(app, ["replay", str(source), "-q", "--progress-file",
+                                      str(progress)])
+    assert result.exit_code == 0, result.output
+    lines = progress.read_text(encoding="utf-8").split()
+    assert lines[-2:] == ["durable", "40"]
