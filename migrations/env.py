@@ -17,7 +17,16 @@ from bot.storage.models import Base
 target_metadata = Base.metadata
 
 
+# pg_advisory_xact_lock key ("Heart"): one migrating process at a time per database.
+MIGRATION_LOCK = 0x4865617274
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Several processes started together (one per shard) may all run `hearth db upgrade`:
+        # the first takes the lock and migrates, the others wait, then find nothing to do.
+        # Held until the migration transaction ends.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -187,3 +187,24 @@ async def test_drift_check_notices_a_model_change(sqlite_url: str) -> None:
     finally:
         await engine.dispose()
     assert any(d[0] == "add_column" and d[3].name == "karma" for d in diffs), diffs
+
+
+@pytest.mark.postgres
+def test_concurrent_db_upgrade_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """Three processes started together all run `hearth db upgrade` (one per shard): the
+    advisory lock lets one migrate while the others wait, so none fails on a half-made
+    schema or a duplicate table."""
+    from tests.conftest import pg_reset_schema
+
+    pg_reset_schema(pg_url)
+    config = tmp_path / "hearth.toml"
+    config.write_text(f'[database]\nurl = "{pg_url}"\n', encoding="utf-8")
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
+    procs = [subprocess.Popen([sys.executable, "-m", "bot", "db", "upgrade", "--config",
+                               str(config)], cwd=str(tmp_path),
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert f"database at revision {migrate.head_revision()}" in out
