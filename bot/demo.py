@@ -32,6 +32,10 @@ async def run_demo(database: Path, *, members: int = 500, days: int = 60, seed: 
         f"sqlite+aiosqlite:///{database}",
         communities=[{"platform": "console", "id": "demo", "name": "Hearth demo",
                       "language": "en"}],
+        # Where a real community would page its people: the summary then shows time to page.
+        sentiment={"distress": {"oncall_channel": "support-oncall", "oncall_role": "oncall"},
+                   "mood": {"alert_channel": "mods"}},
+        safety={"review": {"mod_channel_id": "mods"}},
     )
     console = Console()
     console.print(f"Simulating {members} members over {days} days (seed {seed}) into {database}")
