@@ -187,16 +187,13 @@ def time_in_range(at: datetime) -> bool:
 
 def _storable_text(text: str) -> str:
     """``text`` with what no database can store replaced: NUL (PostgreSQL refuses it in
-    text) and lone UTF-16 surrogates (not encodable as UTF-8), both as U+FFFD."""
+    text) as U+FFFD, and surrogates as safety's normaliser fixes them (pairs joined, lone
+    ones U+FFFD: not encodable as UTF-8)."""
+    from domain.safety.normalise import storable
+
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-            text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
+    return storable(text)
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
